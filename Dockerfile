@@ -1,0 +1,18 @@
+# One image for web, worker and beat (docker-compose.yml).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml ./
+# Install the pinned dependencies from pyproject.toml before copying the code, for layer caching.
+RUN pip install --upgrade pip \
+ && python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > /tmp/req.txt \
+ && pip install -r /tmp/req.txt
+COPY . .
+RUN DJANGO_SETTINGS_MODULE=kai_portal.settings.local python manage.py compilemessages -v0 \
+ && DJANGO_SETTINGS_MODULE=kai_portal.settings.local python manage.py collectstatic --noinput -v0
+RUN useradd --create-home kai && mkdir -p /app/media && chown -R kai /app/media
+USER kai
+EXPOSE 8000
+CMD ["gunicorn", "kai_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]

@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from common.models import ApiToken
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "user__username", "prefix")
+    readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at", "revoked_at", "created_by")
+
+    def has_add_permission(self, request):
+        # Keys are shown once, so tokens are made by the `create_api_token` command or the API, not here.
+        return False

@@ -1,0 +1,50 @@
+"""Writes shared by every app: API tokens and role assignment."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from common.models import ApiToken
+from common.roles import Role
+
+TOKEN_PREFIX_LENGTH = 8
+
+
+def api_token_hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user, name: str, created_by=None) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns the row and the raw key, which is never stored or shown again."""
+    raw_key = "kai_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=raw_key[: TOKEN_PREFIX_LENGTH + 4],
+        key_hash=api_token_hash(raw_key),
+        created_by=created_by,
+    )
+    return token, raw_key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke at once: authentication looks the token up on every request, so there is nothing to expire."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+@transaction.atomic
+def user_set_roles(*, user, roles: list[Role]) -> None:
+    groups = Group.objects.filter(name__in=[role.value for role in roles])
+    user.groups.set(groups)
+    if hasattr(user, "_kai_roles"):
+        del user._kai_roles

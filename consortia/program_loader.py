@@ -1,0 +1,236 @@
+"""Load the K-AI program file (consortia/fixtures/kai_program.yaml) into the database.
+
+The whole file is read in one transaction: any error names the key path and the reason, and nothing
+is written. Rows are matched by their natural keys (codes, names) and only differing fields are saved,
+so loading the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+
+from common.loading import (
+    LoadReport,
+    ProgramFileError,
+    boolean,
+    choice,
+    date,
+    decimal,
+    integer,
+    list_at,
+    mapping_at,
+    positive_integer,
+    read,
+    sourced,
+    sync_row,
+    text,
+)
+from consortia.models import Consortium, FoundationModel, Organization, Partnership, Program
+
+DEFAULT_PROGRAM_FILE = Path(__file__).resolve().parent / "fixtures" / "kai_program.yaml"
+SUPPORTED_FORMAT = 1
+
+
+@dataclass
+class LoadContext:
+    """What earlier sections loaded, by the keys later sections refer to them with."""
+
+    program: Program | None = None
+    organizations: dict[str, Organization] = field(default_factory=dict)
+    consortia: dict[str, Consortium] = field(default_factory=dict)
+    phases: dict = field(default_factory=dict)
+    benchmarks: dict = field(default_factory=dict)
+
+
+def program_file_read(path: Path) -> dict:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProgramFileError(str(path), "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ProgramFileError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ProgramFileError(str(path), f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    return mapping_at(data, str(path))
+
+
+@transaction.atomic
+def program_load(*, data: dict) -> LoadReport:
+    """Load every section; raises ProgramFileError (and rolls back) on the first problem.
+
+    Side effects: creates/updates Program, Organization, Consortium, Partnership, FoundationModel,
+    and through the evaluations and budget loaders their phases, rubrics, results and budget rows.
+    """
+    from budget.loader import budget_section_load
+    from evaluations.loader import benchmarks_section_load, phase_details_load, phases_section_load
+
+    version = read(data, "format_version", "", integer)
+    if version != SUPPORTED_FORMAT:
+        raise ProgramFileError("format_version", f"unsupported version {version}; this portal reads {SUPPORTED_FORMAT}")
+    report = LoadReport()
+    context = LoadContext()
+    _program_load(data, context, report)
+    _organizations_load(data, context, report)
+    phases_section_load(data, context, report)
+    _consortia_load(data, context, report)
+    benchmarks_section_load(data, context, report)
+    phase_details_load(data, context, report)
+    budget_section_load(data, context, report)
+    return report
+
+
+def _program_load(data: dict, context: LoadContext, report: LoadReport) -> None:
+    node = mapping_at(read(data, "program", "", lambda v, p: v), "program")
+    path = "program"
+    context.program = sync_row(
+        Program,
+        {"code": read(node, "code", path, text)},
+        {
+            "name_ko": read(node, "name_ko", path, text),
+            "name_en": read(node, "name_en", path, text),
+            "ministry": read(node, "ministry", path, text),
+            "performance_target": read(node, "performance_target", path, text, default=""),
+            "originality_rule": read(node, "originality_rule", path, text, default=""),
+            "frontier_threshold": read(node, "frontier_threshold", path, decimal),
+            "start_date": read(node, "start_date", path, date),
+            "planned_end": read(node, "planned_end", path, date, default=None),
+            **sourced(node, path),
+        },
+        report,
+        path,
+    )
+
+
+def _organizations_load(data: dict, context: LoadContext, report: LoadReport) -> None:
+    kinds = choice(Organization.Kind.values)
+    for i, raw in enumerate(list_at(data.get("organizations"), "organizations")):
+        path = f"organizations[{i}]"
+        node = mapping_at(raw, path)
+        key = read(node, "key", path, text)
+        if key in context.organizations:
+            raise ProgramFileError(f"{path}.key", f"duplicate organization key {key!r}")
+        context.organizations[key] = sync_row(
+            Organization,
+            {"name_en": read(node, "name_en", path, text)},
+            {
+                "name_ko": read(node, "name_ko", path, text),
+                "kind": read(node, "kind", path, kinds),
+                "country": read(node, "country", path, text, default="KR"),
+                **sourced(node, path),
+            },
+            report,
+            path,
+        )
+
+
+def _organization_ref(context: LoadContext, key: str, path: str) -> Organization:
+    try:
+        return context.organizations[key]
+    except KeyError:
+        raise ProgramFileError(path, f"unknown organization key {key!r}") from None
+
+
+def _consortia_load(data: dict, context: LoadContext, report: LoadReport) -> None:
+    statuses = choice(Consortium.Status.values)
+    for i, raw in enumerate(list_at(data.get("consortia"), "consortia")):
+        path = f"consortia[{i}]"
+        node = mapping_at(raw, path)
+        code = read(node, "code", path, text)
+        if code in context.consortia:
+            raise ProgramFileError(f"{path}.code", f"duplicate consortium code {code!r}")
+        lead = _organization_ref(context, read(node, "lead", path, text), f"{path}.lead")
+        left_phase_code = read(node, "left_in_phase", path, text, default=None)
+        left_in_phase = None
+        if left_phase_code is not None:
+            left_in_phase = context.phases.get(left_phase_code)
+            if left_in_phase is None:
+                raise ProgramFileError(f"{path}.left_in_phase", f"unknown phase code {left_phase_code!r}")
+        joined_on = read(node, "joined_on", path, date)
+        consortium = sync_row(
+            Consortium,
+            {"program": context.program, "code": code},
+            {
+                "name": read(node, "name", path, text),
+                "lead": lead,
+                "status": read(node, "status", path, statuses),
+                "joined_on": joined_on,
+                "left_on": read(node, "left_on", path, date, default=None),
+                "left_in_phase": left_in_phase,
+                "exit_reason": read(node, "exit_reason", path, text, default=""),
+                "is_wildcard": read(node, "is_wildcard", path, boolean, default=False),
+                "strategy": read(node, "strategy", path, text, default=""),
+                **sourced(node, path),
+            },
+            report,
+            path,
+        )
+        context.consortia[code] = consortium
+        sync_row(
+            Partnership,
+            {"consortium": consortium, "organization": lead},
+            {"role": Partnership.Role.LEAD, "contribution": "", "joined_on": joined_on, "left_on": None},
+            report,
+            f"{path}.lead",
+        )
+        seen = {lead.pk}
+        for j, raw_partner in enumerate(list_at(node.get("partners"), f"{path}.partners")):
+            ppath = f"{path}.partners[{j}]"
+            partner = mapping_at(raw_partner, ppath)
+            organization = _organization_ref(context, read(partner, "org", ppath, text), f"{ppath}.org")
+            if organization.pk in seen:
+                raise ProgramFileError(f"{ppath}.org", f"{organization.name_en} is listed twice in {code}")
+            seen.add(organization.pk)
+            sync_row(
+                Partnership,
+                {"consortium": consortium, "organization": organization},
+                {
+                    "role": Partnership.Role.PARTNER,
+                    "contribution": read(partner, "contribution", ppath, text, default=""),
+                    "joined_on": read(partner, "joined_on", ppath, date, default=joined_on),
+                    "left_on": read(partner, "left_on", ppath, date, default=None),
+                    **sourced(partner, ppath),
+                },
+                report,
+                ppath,
+            )
+        for j, raw_model in enumerate(list_at(node.get("models"), f"{path}.models")):
+            _foundation_model_load(consortium, mapping_at(raw_model, f"{path}.models[{j}]"), f"{path}.models[{j}]", report)
+
+
+def _foundation_model_load(consortium: Consortium, node: dict, path: str, report: LoadReport) -> None:
+    modalities = read(node, "modalities", path, lambda v, p: list_at(v, p), default=[])
+    allowed = set(FoundationModel.Modality.values)
+    for k, modality in enumerate(modalities):
+        if modality not in allowed:
+            raise ProgramFileError(f"{path}.modalities[{k}]", f"{modality!r} is not one of {', '.join(sorted(allowed))}")
+    sync_row(
+        FoundationModel,
+        {
+            "consortium": consortium,
+            "name": read(node, "name", path, text),
+            "version": read(node, "version", path, text, default=""),
+        },
+        {
+            "architecture": read(node, "architecture", path, text, default=""),
+            "total_parameters": read(node, "total_parameters", path, positive_integer, default=None),
+            "active_parameters": read(node, "active_parameters", path, positive_integer, default=None),
+            "context_length": read(node, "context_length", path, positive_integer, default=None),
+            "modalities": modalities,
+            "from_scratch_declared": read(node, "from_scratch", path, boolean, default=True),
+            "open_weights": read(node, "open_weights", path, boolean, default=False),
+            "license": read(node, "license", path, text, default=""),
+            "released_on": read(node, "released_on", path, date, default=None),
+            "is_planned": read(node, "planned", path, boolean, default=False),
+            **sourced(node, path),
+        },
+        report,
+        path,
+    )

@@ -1,0 +1,63 @@
+"""Reads for consortia: visibility and query shape live here, for the UI, the API and tasks alike."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from consortia.models import Affiliation, Consortium, Organization, Partnership
+
+
+def consortium_list(*, program_id: int | None = None) -> QuerySet[Consortium]:
+    qs = Consortium.objects.select_related("lead", "program", "left_in_phase").annotate(
+        partner_count=Count("partnerships", filter=Q(partnerships__role=Partnership.Role.PARTNER))
+    )
+    if program_id is not None:
+        qs = qs.filter(program_id=program_id)
+    return qs.order_by("status", "code")
+
+
+def consortium_get_detail(*, consortium_id: int) -> Consortium:
+    return (
+        Consortium.objects.select_related("lead", "program", "left_in_phase")
+        .prefetch_related(
+            Prefetch(
+                "partnerships",
+                queryset=Partnership.objects.select_related("organization").order_by(
+                    "role", "organization__kind", "organization__name_en"
+                ),
+            ),
+            "models",
+        )
+        .get(pk=consortium_id)
+    )
+
+
+def user_affiliation(*, user) -> Affiliation | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_kai_affiliation", "unset")
+    if cached == "unset":
+        cached = Affiliation.objects.select_related("organization", "consortium").filter(user=user).first()
+        user._kai_affiliation = cached
+    return cached
+
+
+def user_consortium_id(*, user) -> int | None:
+    affiliation = user_affiliation(user=user)
+    return affiliation.consortium_id if affiliation else None
+
+
+def organization_conflicts(*, organization_id: int, consortium_id: int) -> Partnership | None:
+    """The partnership that makes people of this organisation conflicted with this consortium, if any.
+
+    Any place in the consortium counts, current or past: a former partner still has a stake in its result.
+    """
+    return (
+        Partnership.objects.select_related("organization", "consortium")
+        .filter(organization_id=organization_id, consortium_id=consortium_id)
+        .first()
+    )
+
+
+def organization_list() -> QuerySet[Organization]:
+    return Organization.objects.annotate(consortium_count=Count("partnerships")).order_by("name_en")

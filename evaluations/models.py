@@ -1,0 +1,119 @@
+"""Phases of the survival program and the benchmarks teams are measured on."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from consortia.models import Program, SourcedMixin
+
+
+class Phase(SourcedMixin):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        EVALUATING = "evaluating", _("Evaluating")
+        FINALIZED = "finalized", _("Finalized")
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="phases", verbose_name=_("program"))
+    code = models.SlugField(_("code"), max_length=40)
+    order = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("name"), max_length=200)
+    development_start = models.DateField(_("development start"), null=True, blank=True)
+    showcase_on = models.DateField(_("showcase"), null=True, blank=True)
+    evaluation_start = models.DateField(_("evaluation start"), null=True, blank=True)
+    result_on = models.DateField(_("result date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    teams_in = models.PositiveSmallIntegerField(_("teams entering"), null=True, blank=True)
+    teams_advancing = models.PositiveSmallIntegerField(_("teams that advance"))
+
+    class Meta:
+        ordering = ("program", "order")
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("program", "code"),
+                name="phase_unique_code_per_program",
+                violation_error_message=_("A phase with this code already exists in the program."),
+            ),
+            models.UniqueConstraint(
+                fields=("program", "order"),
+                name="phase_unique_order_per_program",
+                violation_error_message=_("Another phase of the program already has this order."),
+            ),
+            models.CheckConstraint(
+                condition=Q(result_on__isnull=True)
+                | Q(evaluation_start__isnull=True)
+                | Q(result_on__gte=F("evaluation_start")),
+                name="phase_result_after_evaluation_start",
+                violation_error_message=_("The result date cannot be before the evaluation starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Benchmark(SourcedMixin):
+    class Category(models.TextChoices):
+        KNOWLEDGE = "knowledge", _("Knowledge")
+        REASONING = "reasoning", _("Reasoning")
+        MATH = "math", _("Math")
+        CODING = "coding", _("Coding")
+        AGENTIC_CODING = "agentic_coding", _("Agentic coding")
+        AGENT = "agent", _("Agent")
+        INSTRUCTION_FOLLOWING = "instruction_following", _("Instruction following")
+        LONG_CONTEXT = "long_context", _("Long context")
+        KOREAN = "korean", _("Korean")
+        KOREAN_MATH = "korean_math", _("Korean math")
+        SAFETY = "safety", _("Safety")
+        MULTIMODAL = "multimodal", _("Multimodal")
+
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    higher_is_better = models.BooleanField(_("higher is better"), default=True)
+    # Scores are reported on 0..scale (100 for percentages).
+    scale = models.DecimalField(_("scale"), max_digits=10, decimal_places=2, default=100)
+
+    class Meta:
+        ordering = ("code",)
+        verbose_name = _("benchmark")
+        verbose_name_plural = _("benchmarks")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scale__gt=0),
+                name="benchmark_scale_positive",
+                violation_error_message=_("The benchmark scale must be positive."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ReferenceScore(SourcedMixin):
+    """A frontier model's published score on a benchmark (the yardstick for the 95% target)."""
+
+    benchmark = models.ForeignKey(
+        Benchmark, on_delete=models.CASCADE, related_name="reference_scores", verbose_name=_("benchmark")
+    )
+    reference_model = models.CharField(_("reference model"), max_length=100)
+    score = models.DecimalField(_("score"), max_digits=10, decimal_places=3)
+
+    class Meta:
+        ordering = ("benchmark", "reference_model")
+        verbose_name = _("reference score")
+        verbose_name_plural = _("reference scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("benchmark", "reference_model"),
+                name="reference_score_unique_pair",
+                violation_error_message=_("This reference model already has a score on this benchmark."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference_model} · {self.benchmark}: {self.score}"

@@ -1,0 +1,82 @@
+"""No Docker engine runs here, so the compose file is checked for consistency with the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+SERVICES = COMPOSE["services"]
+
+
+def test_compose_has_the_five_services():
+    assert set(SERVICES) == {"db", "redis", "web", "worker", "beat"}
+
+
+def test_app_services_share_one_image_built_from_the_dockerfile():
+    images = {SERVICES[name]["image"] for name in ("web", "worker", "beat")}
+    builds = {SERVICES[name]["build"] for name in ("web", "worker", "beat")}
+    assert images == {"kai-portal:latest"} and builds == {"."}
+    assert (ROOT / "Dockerfile").is_file()
+
+
+def test_worker_and_beat_use_the_celery_app():
+    assert SERVICES["worker"]["command"][:4] == ["celery", "-A", "kai_portal", "worker"]
+    assert SERVICES["beat"]["command"][:4] == ["celery", "-A", "kai_portal", "beat"]
+    assert "gunicorn kai_portal.wsgi:application" in SERVICES["web"]["command"]
+
+
+def test_app_environment_points_at_the_compose_services():
+    from kai_portal.env import database_from_env, redis_url_from_env
+
+    for name in ("web", "worker", "beat"):
+        env = SERVICES[name]["environment"]
+        assert env["DJANGO_SETTINGS_MODULE"] == "kai_portal.settings.production"
+        db = SERVICES["db"]["environment"]
+        assert env["DATABASE_URL"] == f"postgres://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@db:5432/{db['POSTGRES_DB']}"
+        assert env["REDIS_URL"].startswith("redis://redis:6379/")
+        # The same readers the settings use accept these values.
+        import os
+
+        os.environ["_KAI_PROBE_DB"], os.environ["_KAI_PROBE_REDIS"] = env["DATABASE_URL"], env["REDIS_URL"]
+        try:
+            assert database_from_env("_KAI_PROBE_DB", "unused")["ENGINE"] == "django.db.backends.postgresql"
+            assert redis_url_from_env("_KAI_PROBE_REDIS") == env["REDIS_URL"]
+        finally:
+            del os.environ["_KAI_PROBE_DB"], os.environ["_KAI_PROBE_REDIS"]
+        assert "SECRET_KEY" in env and "ALLOWED_HOSTS" in env
+
+
+def test_every_variable_the_app_gets_is_documented():
+    documented = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for key in SERVICES["web"]["environment"]:
+        if key != "DJANGO_SETTINGS_MODULE":
+            assert f"# {key}=" in documented, key
+
+
+def test_services_have_healthchecks_and_web_waits_for_them():
+    for name in ("db", "redis", "web", "worker"):
+        assert "test" in SERVICES[name]["healthcheck"], name
+    for name in ("web", "worker", "beat"):
+        assert SERVICES[name]["depends_on"] == {
+            "db": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
+        }
+    assert "/healthz" in " ".join(SERVICES["web"]["healthcheck"]["test"])
+
+
+def test_database_has_a_volume():
+    assert "pgdata:/var/lib/postgresql/data" in SERVICES["db"]["volumes"]
+    assert "pgdata" in COMPOSE["volumes"]
+
+
+def test_redis_broker_never_evicts():
+    assert "noeviction" in SERVICES["redis"]["command"]
+
+
+def test_postgres_major_version_matches_the_ci_server():
+    assert SERVICES["db"]["image"] == "postgres:15"
+    assert settings.DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.sqlite3")
