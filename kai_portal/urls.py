@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("consortia/", include("consortia.urls")),
+    path("api/v1/", include("kai_portal.api_urls")),
     path("admin/", admin.site.urls),
     path("healthz", common_views.healthz, name="healthz"),
 ]
