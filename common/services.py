@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from common.audit import audit_record
 from common.models import ApiToken
 from common.roles import Role
 
@@ -30,15 +31,18 @@ def api_token_create(*, user, name: str, created_by=None) -> tuple[ApiToken, str
         key_hash=api_token_hash(raw_key),
         created_by=created_by,
     )
+    audit_record(actor=created_by, action="create", target=token,
+                 after={"user": user.get_username(), "name": name, "prefix": token.prefix})
     return token, raw_key
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, actor=None) -> ApiToken:
     """Revoke at once: authentication looks the token up on every request, so there is nothing to expire."""
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="update", target=token, after={"revoked_at": token.revoked_at})
     return token
 
 

@@ -1,6 +1,8 @@
-"""The REST API under /api/v1/: each app's router is included here."""
+"""The REST API under /api/v1/: each app's routes are included here."""
 
 from django.urls import include, path
 
-app_name = "api"
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("common.api.urls")),
+    path("", include("consortia.api.urls")),
+]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from common import views as common_views
 
@@ -11,6 +12,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("consortia/", include("consortia.urls")),
     path("api/v1/", include("kai_portal.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves Swagger UI's script as a separate file, so the strict CSP (no inline JS) holds.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("healthz", common_views.healthz, name="healthz"),
 ]

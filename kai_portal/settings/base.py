@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "common",
     "consortia",
@@ -166,17 +167,19 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- REST framework ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first so a bad or revoked token gets 401 with WWW-Authenticate; without an Authorization
+    # header it steps aside and the browser session (with CSRF) applies.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "common.authentication.HashedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["common.api.permissions.RolePermission"],
+    "EXCEPTION_HANDLER": "common.api.exception_handlers.api_exception_handler",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "common.api.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["common.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env_str("API_THROTTLE_RATE") or "600/minute"},
@@ -186,6 +189,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Sovereign AI foundation model program (독자 AI 파운데이션 모델 프로젝트) data for dashboards and auditors.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 # --- Security (production.py turns the rest on) -----------------------------------------------------

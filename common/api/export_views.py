@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.views import APIView
+
+from common.api.permissions import effective_roles
+from common.exports import FORMATS, export_response, export_specs
+
+
+class IgnoreAcceptNegotiation(BaseContentNegotiation):
+    """Exports answer with their own file type whatever the client's Accept header says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ExportView(APIView):
+    """Download an export: /api/v1/exports/<name>.<csv|xlsx|json>?<the same filters as the list endpoint>.
+
+    Exports: audit-events, standings, evaluation-detail, results, budget-execution, gpu-usage.
+    CSV is UTF-8 with a BOM (Excel in Korea opens it as UTF-8) and streams row by row.
+    """
+
+    content_negotiation_class = IgnoreAcceptNegotiation
+    write_roles = frozenset()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, description="export name"),
+            OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(FORMATS)),
+        ],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="the export file"),
+                   403: OpenApiResponse(description="not allowed for this role"),
+                   404: OpenApiResponse(description="unknown export")},
+    )
+    def get(self, request, name: str, fmt: str):
+        spec = export_specs().get(name)
+        if spec is None or fmt not in FORMATS:
+            raise Http404
+        if not effective_roles(request.user) & set(spec.read_roles):
+            raise exceptions.PermissionDenied()
+        qs = spec.queryset(request.user)
+        params = {k: v for k, v in request.query_params.items()}
+        if spec.filterset_class is not None:
+            filterset = spec.filterset_class(request.query_params, queryset=qs, request=request)
+            if not filterset.is_valid():
+                raise exceptions.ValidationError(filterset.errors)
+            qs = filterset.qs
+        return export_response(spec=spec, fmt=fmt, user=request.user, params=params, filtered_qs=qs)

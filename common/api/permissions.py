@@ -1,0 +1,38 @@
+"""Role checks for API views. Visibility of rows is the queryset's job (selectors); this class decides
+which roles may call a view at all, per method. Object-level rules live in each app's permissions.py."""
+
+from __future__ import annotations
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from common.roles import Role, user_roles
+
+ALL_ROLES = frozenset(Role)
+STAFF = frozenset({Role.MINISTRY_STAFF})
+READERS = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR})
+
+
+def effective_roles(user) -> set[Role]:
+    roles = set(user_roles(user))
+    if getattr(user, "is_superuser", False):
+        roles.add(Role.MINISTRY_STAFF)
+    return roles
+
+
+class RolePermission(BasePermission):
+    """The view declares ``read_roles`` and ``write_roles``; auditors are never in write_roles.
+
+    A view may refine per action with ``get_write_roles(self)`` (e.g. members may POST uploads).
+    """
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in SAFE_METHODS:
+            allowed = getattr(view, "read_roles", ALL_ROLES)
+        elif hasattr(view, "get_write_roles"):
+            allowed = view.get_write_roles()
+        else:
+            allowed = getattr(view, "write_roles", STAFF)
+        return bool(effective_roles(user) & set(allowed))

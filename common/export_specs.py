@@ -1,0 +1,28 @@
+from django.utils.translation import gettext_lazy as _
+
+from common.api.permissions import READERS
+from common.exports import ExportColumn, ExportSpec, export_register
+from common.filters import AuditEventFilterSet
+from common.selectors import audit_event_list
+
+export_register(
+    ExportSpec(
+        name="audit-events",
+        title=_("Audit events"),
+        columns=(
+            ExportColumn("id", "id", is_text=False),
+            ExportColumn("occurred_at", "occurred_at", is_text=False),
+            ExportColumn("actor", "actor_username"),
+            ExportColumn("action", "action"),
+            ExportColumn("object_type", "object_type"),
+            ExportColumn("object_id", "object_id"),
+            ExportColumn("object", "object_repr"),
+            ExportColumn("before", "before"),
+            ExportColumn("after", "after"),
+            ExportColumn("hash", "hash"),
+        ),
+        queryset=lambda user: audit_event_list().order_by("id"),
+        filterset_class=AuditEventFilterSet,
+        read_roles=READERS,
+    )
+)

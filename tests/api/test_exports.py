@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from common.audit import audit_record
+from common.exports import neutralise
+from common.models import AuditEvent
+from common.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+INJECTIONS = ["=cmd|'/c calc'!A1", "+82-10-1234", "-1+1", "@SUM(A1)", "\tTAB", "\rCR", "=HYPERLINK(\"http://x\")"]
+
+
+@pytest.fixture
+def hostile_events(role_users):
+    staff = role_users[Role.MINISTRY_STAFF]
+    for text in INJECTIONS:
+        audit_record(actor=staff, action="update", object_type="test.thing", object_repr=text)
+    audit_record(actor=staff, action="create", object_type="test.korean", object_repr="독자성 평가 결과")
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_neutralise_prefixes_formula_triggers(value):
+    assert neutralise(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["plain", "독자성", "", None, 12, -1200])
+def test_neutralise_leaves_other_values(value):
+    assert neutralise(value) == value
+
+
+def test_csv_export_has_bom_korean_text_and_inert_formulas(api_as, hostile_events):
+    response = api_as(Role.AUDITOR).get("/api/v1/exports/audit-events.csv", {"object_type": "test.thing"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="kai-audit-events-')
+    raw = _body(response)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["id", "occurred_at", "actor", "action"]
+    objects = sorted(r[6] for r in rows[1:])
+    assert objects == sorted("'" + v for v in INJECTIONS)
+    assert response["X-Export-Row-Count"] == str(len(INJECTIONS))
+
+
+def test_csv_export_of_korean_text_opens_as_utf8(api_as, hostile_events):
+    raw = _body(api_as(Role.AUDITOR).get("/api/v1/exports/audit-events.csv", {"object_type": "test.korean"}))
+    assert "독자성 평가 결과" in raw.decode("utf-8-sig")
+
+
+def test_xlsx_export_writes_strings_never_formulas(api_as, hostile_events):
+    response = api_as(Role.MINISTRY_STAFF).get("/api/v1/exports/audit-events.xlsx", {"object_type": "test.thing"})
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(_body(response)))
+    sheet = workbook.active
+    values = [row for row in sheet.iter_rows(min_row=2, values_only=False)]
+    assert len(values) == len(INJECTIONS)
+    for row in values:
+        cell = row[6]
+        assert cell.data_type == "s"
+        assert cell.value.startswith("'")
+
+
+def test_json_export_is_a_list_of_objects(api_as, hostile_events):
+    body = json.loads(_body(api_as(Role.AUDITOR).get("/api/v1/exports/audit-events.json", {"action": "create"})))
+    assert [item["object"] for item in body if item["object_type"] == "test.korean"] == ["독자성 평가 결과"]
+
+
+def test_every_export_is_audited_with_filters_and_row_count(api_as, hostile_events, role_users):
+    api_as(Role.AUDITOR).get("/api/v1/exports/audit-events.csv", {"object_type": "test.thing"})
+    event = AuditEvent.objects.filter(action="export").latest("id")
+    assert event.actor_id == role_users[Role.AUDITOR].pk
+    assert event.object_type == "export.audit-events"
+    assert event.context["extra"] == {"format": "csv", "filters": {"object_type": "test.thing"}, "row_count": 7}
+
+
+@pytest.mark.parametrize("role", [Role.EVALUATOR, Role.CONSORTIUM_MEMBER])
+def test_audit_export_denied_to_evaluators_and_members(api_as, role):
+    assert api_as(role).get("/api/v1/exports/audit-events.csv").status_code == 403
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_unknown_export_or_format_is_404(api_as):
+    assert api_as(Role.AUDITOR).get("/api/v1/exports/nope.csv").status_code == 404
+    assert api_as(Role.AUDITOR).get("/api/v1/exports/audit-events.pdf").status_code == 404
+
+
+def test_bad_filter_is_a_clear_400(api_as):
+    response = api_as(Role.AUDITOR).get("/api/v1/exports/audit-events.csv", {"occurred_after": "yesterday"})
+    assert response.status_code == 400
+    assert "occurred_after" in response.json()["errors"]
