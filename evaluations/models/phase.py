@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +30,23 @@ class Phase(SourcedMixin):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     teams_in = models.PositiveSmallIntegerField(_("teams entering"), null=True, blank=True)
     teams_advancing = models.PositiveSmallIntegerField(_("teams that advance"))
+    # Share of a team's declared target model it must reach to meet the frontier goal.
+    frontier_threshold = models.DecimalField(
+        _("frontier threshold"), max_digits=4, decimal_places=3, default=Decimal("0.950")
+    )
+    # Bumped (F() + 1) in the same transaction as every change to this phase's standings inputs; a
+    # snapshot computed from an older generation is stale. This is what survives a Redis outage.
+    standings_generation = models.PositiveBigIntegerField(_("standings inputs generation"), default=0, editable=False)
+    finalized_at = models.DateTimeField(_("finalized at"), null=True, blank=True, editable=False)
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("finalized by"),
+    )
 
     class Meta:
         ordering = ("program", "order")
@@ -50,10 +70,52 @@ class Phase(SourcedMixin):
                 name="phase_result_after_evaluation_start",
                 violation_error_message=_("The result date cannot be before the evaluation starts."),
             ),
+            models.CheckConstraint(
+                condition=Q(frontier_threshold__gt=0) & Q(frontier_threshold__lte=Decimal("1.5")),
+                name="phase_frontier_threshold_range",
+                violation_error_message=_("The frontier threshold must be above 0 and at most 1.5."),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_finalized(self) -> bool:
+        return self.status == self.Status.FINALIZED
+
+
+class PhaseParticipant(models.Model):
+    """A consortium taking part in a phase; its official outcome is set when the phase is finalized."""
+
+    class Outcome(models.TextChoices):
+        ADVANCES = "advances", _("Advances")
+        ELIMINATED_ON_POINTS = "eliminated_on_points", _("Eliminated on points")
+        DISQUALIFIED_BY_GATE = "disqualified_by_gate", _("Disqualified by gate")
+        NOT_RANKED = "not_ranked", _("Not ranked")
+
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="participants", verbose_name=_("phase"))
+    consortium = models.ForeignKey(
+        "consortia.Consortium", on_delete=models.PROTECT, related_name="phase_entries", verbose_name=_("consortium")
+    )
+    outcome = models.CharField(_("official outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    final_rank = models.PositiveSmallIntegerField(_("official rank"), null=True, blank=True)
+    final_total = models.DecimalField(_("official total"), max_digits=7, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ("phase", "consortium__code")
+        verbose_name = _("phase participant")
+        verbose_name_plural = _("phase participants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("phase", "consortium"),
+                name="phase_participant_unique_pair",
+                violation_error_message=_("This consortium already takes part in this phase."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phase} · {self.consortium}"
 
 
 class Benchmark(SourcedMixin):

@@ -1,0 +1,50 @@
+"""Who may do what in evaluations. Predicates shared by the UI views, the API and the services."""
+
+from __future__ import annotations
+
+from common.roles import Role, can_read_everything, is_ministry_staff, user_has_role
+from consortia.permissions import can_act_for_consortium
+from evaluations.models import EvaluatorAssignment, Phase, ResultUpload, ScoreSheet
+
+
+def can_manage_phase(user) -> bool:
+    """Rubric, benchmark set, assignments, gates, panel results, status changes and finalize."""
+    return is_ministry_staff(user)
+
+
+def can_upload_results(user, *, phase: Phase, consortium_id: int) -> bool:
+    """Only the team's own members, and only while the phase is open."""
+    return phase.status == Phase.Status.OPEN and can_act_for_consortium(user, consortium_id)
+
+
+def can_edit_score_sheet(user, *, sheet: ScoreSheet) -> bool:
+    """Only the assigned evaluator, while the phase is open or evaluating."""
+    assignment: EvaluatorAssignment = sheet.assignment
+    return (
+        user_has_role(user, Role.EVALUATOR)
+        and assignment.evaluator_id == getattr(user, "pk", None)
+        and assignment.phase.status in (Phase.Status.OPEN, Phase.Status.EVALUATING)
+    )
+
+
+def can_view_score_sheet(user, *, sheet: ScoreSheet) -> bool:
+    return can_read_everything(user) or (
+        user_has_role(user, Role.EVALUATOR) and sheet.assignment.evaluator_id == getattr(user, "pk", None)
+    )
+
+
+def can_view_upload(user, *, upload: ResultUpload) -> bool:
+    if can_read_everything(user):
+        return True
+    return can_act_for_consortium(user, upload.consortium_id)
+
+
+def can_view_standings(user, *, phase: Phase) -> bool:
+    """Working standings are internal until the phase is finalized; the official table is for everyone."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return phase.status == Phase.Status.FINALIZED or can_read_everything(user) or user_has_role(user, Role.EVALUATOR)
+
+
+def can_run_what_if(user) -> bool:
+    return can_read_everything(user)

@@ -1,0 +1,224 @@
+"""Reads for evaluations: visibility, query shape, and the frozen inputs of the standings function."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from common.roles import Role, can_read_everything, user_has_role
+from consortia.selectors import user_consortium_id
+from evaluations import standings as pure
+from evaluations.models import (
+    Benchmark,
+    CriterionScore,
+    EvaluatorAssignment,
+    GateResult,
+    PanelResult,
+    Phase,
+    PhaseBenchmark,
+    PhaseParticipant,
+    ReferenceScore,
+    ResultRow,
+    ResultUpload,
+    RubricComponent,
+    RubricGate,
+    ScoreSheet,
+    StandingsSnapshot,
+    TargetModel,
+)
+
+MEAN_PLACES = Decimal("0.0001")
+
+
+def phase_list(*, program_id: int | None = None) -> QuerySet[Phase]:
+    qs = Phase.objects.select_related("program").annotate(participant_count=Count("participants"))
+    return qs.filter(program_id=program_id) if program_id is not None else qs
+
+
+def phase_benchmarks_for_team(*, phase: Phase, consortium) -> list[Benchmark]:
+    """The team's benchmark set: common and agency benchmarks plus its own team-specific ones."""
+    entries = PhaseBenchmark.objects.filter(phase=phase).filter(
+        Q(consortium__isnull=True) | Q(consortium=consortium)
+    ).select_related("benchmark")
+    return [entry.benchmark for entry in entries]
+
+
+def standings_inputs(*, phase: Phase, exclude_evaluator_id: int | None = None) -> pure.PhaseInputs:
+    """Everything the standings depend on, read in a fixed number of queries (independent of the
+    number of teams). Evaluator points are aggregated in SQL (sum and count per team and criterion).
+
+    ``exclude_evaluator_id`` drops that evaluator's assignments and sheets (what-if stability).
+    """
+    components = list(RubricComponent.objects.filter(phase=phase).prefetch_related("criteria").order_by("order", "key"))
+    criterion_path = {}
+    specs = []
+    for component in components:
+        criteria = tuple(
+            pure.Criterion(c.key, c.max_points, c.benchmark_group) for c in component.criteria.all()
+        )
+        for c in component.criteria.all():
+            criterion_path[c.pk] = f"{component.key}/{c.key}"
+        scale = sum((c.max_points for c in criteria), Decimal(0)) if criteria else component.max_points
+        specs.append(pure.Component(component.key, component.weight, pure.Source(component.source), scale, criteria))
+    gates = dict(RubricGate.objects.filter(phase=phase).values_list("pk", "key"))
+    benchmark_rows = list(
+        PhaseBenchmark.objects.filter(phase=phase).values_list(
+            "benchmark_id", "benchmark__code", "group", "benchmark__higher_is_better", "consortium_id"
+        )
+    )
+    codes = {bid: code for bid, code, *_rest in benchmark_rows}
+    participants = list(
+        PhaseParticipant.objects.filter(phase=phase).values_list("consortium_id", "consortium__code").order_by("consortium__code")
+    )
+    targets = dict(TargetModel.objects.filter(phase=phase).values_list("consortium_id", "reference_model"))
+    references: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for code, model, score in ReferenceScore.objects.filter(
+        benchmark_id__in=list(codes), reference_model__in=set(targets.values())
+    ).values_list("benchmark__code", "reference_model", "score"):
+        references[model][code] = score
+    results: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for cid, bid, score in ResultRow.objects.filter(
+        upload__phase=phase, upload__is_current=True, benchmark_id__in=list(codes)
+    ).values_list("upload__consortium_id", "benchmark_id", "score"):
+        results[cid][codes[bid]] = score
+
+    assignments = EvaluatorAssignment.objects.filter(phase=phase)
+    scores = CriterionScore.objects.filter(sheet__assignment__phase=phase, sheet__status=ScoreSheet.Status.SUBMITTED)
+    if exclude_evaluator_id is not None:
+        assignments = assignments.exclude(evaluator_id=exclude_evaluator_id)
+        scores = scores.exclude(sheet__assignment__evaluator_id=exclude_evaluator_id)
+    sheet_counts = {
+        row["consortium_id"]: (row["assigned"], row["submitted"])
+        for row in assignments.values("consortium_id").annotate(
+            assigned=Count("id"), submitted=Count("id", filter=Q(sheet__status=ScoreSheet.Status.SUBMITTED))
+        )
+    }
+    evaluator_points: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for row in scores.values(team=F("sheet__assignment__consortium_id"), crit=F("criterion_id")).annotate(
+        total=Sum("points"), n=Count("id")
+    ).order_by():
+        if row["crit"] in criterion_path:
+            evaluator_points[row["team"]][criterion_path[row["crit"]]] = (row["total"] / row["n"]).quantize(MEAN_PLACES)
+
+    panel: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    keys = {c.pk: c.key for c in components}
+    for cid, comp_id, crit_id, points in PanelResult.objects.filter(phase=phase).values_list(
+        "consortium_id", "component_id", "criterion_id", "points"
+    ):
+        panel[cid][criterion_path[crit_id] if crit_id else keys[comp_id]] = points
+    gate_results: dict[int, dict[str, bool]] = defaultdict(dict)
+    for cid, gate_id, passed in GateResult.objects.filter(gate__phase=phase).values_list("consortium_id", "gate_id", "passed"):
+        gate_results[cid][gates[gate_id]] = passed
+
+    teams = []
+    for cid, code in participants:
+        target = targets.get(cid, "")
+        assigned, submitted = sheet_counts.get(cid, (0, 0))
+        teams.append(pure.Team(
+            consortium_id=cid, label=code, target_model=target,
+            benchmark_scores=results.get(cid, {}), reference_scores=references.get(target, {}) if target else {},
+            evaluator_points=evaluator_points.get(cid, {}), sheets_assigned=assigned, sheets_submitted=submitted,
+            panel_points=panel.get(cid, {}), gates=gate_results.get(cid, {}),
+        ))
+    return pure.PhaseInputs(
+        components=tuple(specs),
+        gates=tuple(sorted(gates.values())),
+        benchmarks=tuple(pure.BenchmarkSpec(code, group, hib, team) for _bid, code, group, hib, team in benchmark_rows),
+        teams=tuple(teams),
+        teams_advancing=phase.teams_advancing,
+        frontier_threshold=phase.frontier_threshold,
+    )
+
+
+def standings_latest(*, phase_id: int) -> StandingsSnapshot | None:
+    return StandingsSnapshot.objects.filter(phase_id=phase_id).order_by("-generation", "-id").first()
+
+
+def standings_official(*, phase_id: int) -> StandingsSnapshot | None:
+    return StandingsSnapshot.objects.filter(phase_id=phase_id, is_official=True).first()
+
+
+@dataclass(frozen=True)
+class StandingsView:
+    """What a dashboard shows: the latest table and whether a recompute is pending (stale)."""
+
+    phase: Phase
+    snapshot: StandingsSnapshot | None
+    is_stale: bool
+
+
+def standings_view(*, phase_id: int) -> StandingsView:
+    phase = Phase.objects.select_related("program").get(pk=phase_id)
+    latest = standings_latest(phase_id=phase_id)
+    stale = (latest.generation if latest else 0) < phase.standings_generation
+    return StandingsView(phase=phase, snapshot=latest, is_stale=stale)
+
+
+def phase_ids_with_stale_standings() -> list[int]:
+    """Phases whose latest snapshot (if any) was computed from older inputs than they have now."""
+    return list(
+        Phase.objects.annotate(latest=Max("snapshots__generation"))
+        .filter(Q(latest__isnull=True, standings_generation__gt=0) | Q(latest__lt=F("standings_generation")))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def result_upload_list_visible_to(*, user) -> QuerySet[ResultUpload]:
+    """Staff and auditors see every upload; a consortium member only their own team's; others none."""
+    qs = ResultUpload.objects.select_related("phase", "consortium", "uploaded_by")
+    if can_read_everything(user):
+        return qs
+    if user_has_role(user, Role.CONSORTIUM_MEMBER):
+        team = user_consortium_id(user=user)
+        return qs.filter(consortium_id=team) if team is not None else qs.none()
+    return qs.none()
+
+
+def score_sheet_list_visible_to(*, user) -> QuerySet[ScoreSheet]:
+    """Staff and auditors see every sheet; an evaluator only the sheets of their own assignments."""
+    qs = ScoreSheet.objects.select_related(
+        "assignment__phase", "assignment__consortium", "assignment__evaluator"
+    ).prefetch_related("scores__criterion")
+    if can_read_everything(user):
+        return qs
+    if user_has_role(user, Role.EVALUATOR):
+        return qs.filter(assignment__evaluator=user)
+    return qs.none()
+
+
+def assignment_list_visible_to(*, user) -> QuerySet[EvaluatorAssignment]:
+    qs = EvaluatorAssignment.objects.select_related("phase", "consortium", "evaluator", "sheet")
+    if can_read_everything(user):
+        return qs
+    if user_has_role(user, Role.EVALUATOR):
+        return qs.filter(evaluator=user)
+    return qs.none()
+
+
+OUTCOME_LABELS = {
+    pure.Outcome.ADVANCES: PhaseParticipant.Outcome.ADVANCES.label,
+    pure.Outcome.ELIMINATED_ON_POINTS: PhaseParticipant.Outcome.ELIMINATED_ON_POINTS.label,
+    pure.Outcome.DISQUALIFIED_BY_GATE: PhaseParticipant.Outcome.DISQUALIFIED_BY_GATE.label,
+    pure.Outcome.NOT_RANKED: PhaseParticipant.Outcome.NOT_RANKED.label,
+}
+
+
+def missing_item_text(item: dict) -> str:
+    """A snapshot's ``missing`` entry ({"kind", "subject"}) as a sentence in the active language."""
+    kind, subject = pure.Missing(item["kind"]), item.get("subject", "")
+    texts = {
+        pure.Missing.PANEL_RESULT: _("no panel result for %(s)s"),
+        pure.Missing.NO_EVALUATORS: _("no evaluators assigned for %(s)s"),
+        pure.Missing.SHEETS_NOT_SUBMITTED: _("score sheets submitted: %(s)s"),
+        pure.Missing.NO_TARGET_MODEL: _("no target model declared"),
+        pure.Missing.BENCHMARK_RESULT: _("no result for benchmark %(s)s"),
+        pure.Missing.REFERENCE_SCORE: _("no usable reference score of the target model for %(s)s"),
+        pure.Missing.NO_BENCHMARKS: _("no benchmarks in the set for %(s)s"),
+        pure.Missing.GATE_DECISION: _("gate %(s)s not decided"),
+    }
+    return texts[kind] % {"s": subject}

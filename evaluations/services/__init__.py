@@ -1,0 +1,60 @@
+"""Writes for evaluations; every path (UI, API, admin, tasks, loader) comes through these functions."""
+
+from evaluations.services._common import standings_enqueue, standings_inputs_changed
+from evaluations.services.rubric import (
+    gate_result_record,
+    panel_result_record,
+    phase_begin_evaluation,
+    phase_benchmark_add,
+    phase_open,
+    phase_participant_add,
+    rubric_component_create,
+    rubric_criterion_create,
+    rubric_gate_create,
+    rubric_weights_set,
+    target_model_set,
+)
+from evaluations.services.scoring import (
+    ScoreInput,
+    evaluator_assign,
+    evaluator_unassign,
+    result_upload_create,
+    score_sheet_save,
+)
+from evaluations.services.standings import (
+    FinalizePreview,
+    RecomputeResult,
+    WhatIf,
+    phase_finalize,
+    phase_finalize_preview,
+    standings_recompute,
+    standings_what_if,
+)
+
+__all__ = [
+    "FinalizePreview",
+    "RecomputeResult",
+    "ScoreInput",
+    "WhatIf",
+    "evaluator_assign",
+    "evaluator_unassign",
+    "gate_result_record",
+    "panel_result_record",
+    "phase_begin_evaluation",
+    "phase_benchmark_add",
+    "phase_finalize",
+    "phase_finalize_preview",
+    "phase_open",
+    "phase_participant_add",
+    "result_upload_create",
+    "rubric_component_create",
+    "rubric_criterion_create",
+    "rubric_gate_create",
+    "rubric_weights_set",
+    "score_sheet_save",
+    "standings_enqueue",
+    "standings_inputs_changed",
+    "standings_recompute",
+    "standings_what_if",
+    "target_model_set",
+]

@@ -1,0 +1,77 @@
+"""Helpers shared by the evaluations services: locking a phase, guarding roles, and marking the standings
+stale (with a recompute enqueued after commit)."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
+
+from common.roles import is_ministry_staff
+from evaluations import tasks
+from evaluations.models import Phase
+
+logger = logging.getLogger(__name__)
+
+# Phases in which each kind of input may still change.
+RUBRIC_EDITABLE = (Phase.Status.DRAFT, Phase.Status.OPEN)
+UPLOADS_OPEN = (Phase.Status.OPEN,)
+SCORING_OPEN = (Phase.Status.OPEN, Phase.Status.EVALUATING)
+NOT_FINAL = (Phase.Status.DRAFT, Phase.Status.OPEN, Phase.Status.EVALUATING)
+
+
+def require_staff(actor) -> None:
+    if not is_ministry_staff(actor):
+        raise PermissionDenied(_("Only ministry staff can do this."))
+
+
+def phase_lock(phase: Phase, *, allowed: tuple[str, ...], action: str) -> Phase:
+    """Re-read the phase FOR UPDATE and check its status allows ``action``; returns the locked row.
+
+    Every input change takes this lock, so a status change (e.g. finalize) and an edit never interleave.
+    """
+    locked = Phase.objects.select_for_update().get(pk=phase.pk)
+    if locked.status not in allowed:
+        if locked.status == Phase.Status.FINALIZED:
+            raise ValidationError(
+                _("%(phase)s is finalized and read-only: %(action)s is not possible.")
+                % {"phase": locked, "action": action},
+                code="phase_finalized",
+            )
+        raise ValidationError(
+            _("%(action)s is not possible while %(phase)s is %(status)s (allowed: %(allowed)s).")
+            % {
+                "action": action,
+                "phase": locked,
+                "status": locked.get_status_display(),
+                "allowed": ", ".join(str(Phase.Status(s).label) for s in allowed),
+            },
+            code="phase_status",
+        )
+    return locked
+
+
+def standings_inputs_changed(*, phase_id: int, trigger: str) -> None:
+    """Mark the phase's standings stale and recompute them after commit.
+
+    Side effects: bumps Phase.standings_generation (F() + 1) in the caller's transaction; on commit
+    enqueues ``evaluations.recompute_standings``. A broker outage is logged, never raised: the beat
+    task ``evaluations.reconcile_standings`` picks the phase up from its generation.
+    """
+    Phase.objects.filter(pk=phase_id).update(standings_generation=F("standings_generation") + 1)
+    transaction.on_commit(partial(standings_enqueue, phase_id=phase_id, trigger=trigger), robust=True)
+
+
+def standings_enqueue(*, phase_id: int, trigger: str) -> bool:
+    """Send a recompute message; returns False (and logs) when the broker cannot be reached."""
+    try:
+        tasks.recompute_standings.delay(phase_id=phase_id, trigger=trigger[:200])
+    except BrokerError as exc:
+        logger.warning("standings recompute for phase %s not enqueued (%s); reconcile will catch up", phase_id, exc)
+        return False
+    return True

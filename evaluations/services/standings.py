@@ -1,0 +1,262 @@
+"""Standings I/O around the pure function: recompute into snapshots, finalize a phase, preview and
+what-if views (which never save)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.audit import audit_record
+from consortia.models import Consortium
+from evaluations import standings as pure
+from evaluations.models import EvaluatorAssignment, Phase, PhaseParticipant, StandingsSnapshot
+from evaluations.selectors import missing_item_text, standings_inputs
+from evaluations.services._common import phase_lock, require_staff
+
+# Keeps our advisory locks apart from other users of pg_advisory_xact_lock (two-key form: class, phase).
+_LOCK_CLASS = 0x4B41_5354  # "KAST"
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    """``written`` (new snapshot), ``current`` (latest already matches the inputs), ``superseded`` (inputs
+    changed while computing; the run for the newer change will write), ``busy`` (another recompute
+    holds the lock), ``missing`` (no such phase)."""
+
+    status: str
+    snapshot: StandingsSnapshot | None = None
+
+
+def _lock_phase_standings(phase_id: int, *, wait: bool) -> bool:
+    if connection.vendor == "postgresql":
+        fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {fn}(%s, %s)", [_LOCK_CLASS, phase_id])
+            row = cursor.fetchone()
+        return True if wait else bool(row[0])
+    # SQLite serialises writers itself; the row lock documents intent (and works on other backends).
+    return Phase.objects.select_for_update().filter(pk=phase_id).exists()
+
+
+def _snapshot_write(phase: Phase, *, trigger: str, started: float) -> RecomputeResult:
+    """Compute from the current inputs and store a snapshot, if still current (caller holds the lock)."""
+    generation = phase.standings_generation
+    latest = StandingsSnapshot.objects.filter(phase=phase).order_by("-generation").first()
+    if latest is not None and latest.generation >= generation:
+        return RecomputeResult("current", latest)
+    inputs = standings_inputs(phase=phase)
+    table = pure.compute_standings(inputs)
+    digest = pure.inputs_digest(inputs)
+    # Compare-and-set: inputs committed after we read the generation make this table out of date.
+    now_generation = Phase.objects.values_list("standings_generation", flat=True).get(pk=phase.pk)
+    if now_generation != generation:
+        return RecomputeResult("superseded")
+    snapshot = StandingsSnapshot.objects.create(
+        phase=phase, generation=generation, inputs_hash=digest, computed_at=timezone.now(),
+        duration_ms=int((time.monotonic() - started) * 1000), trigger=trigger[:200], table=table.as_rows(),
+        cut_count=table.cut_count, cut_line_tie=table.cut_line_tie,
+    )
+    return RecomputeResult("written", snapshot)
+
+
+def standings_recompute(*, phase_id: int, trigger: str) -> RecomputeResult:
+    """Recompute a phase's standings into a new snapshot (what the Celery task runs).
+
+    Idempotent: if the latest snapshot is at the phase's generation nothing is written. Never runs twice
+    at once for a phase (advisory lock; a second caller gets ``busy`` and retries).
+    Side effects: at most one StandingsSnapshot row, written atomically.
+    """
+    started = time.monotonic()
+    with transaction.atomic():
+        if not _lock_phase_standings(phase_id, wait=False):
+            return RecomputeResult("busy")
+        phase = Phase.objects.filter(pk=phase_id).first()
+        if phase is None:
+            return RecomputeResult("missing")
+        return _snapshot_write(phase, trigger=trigger, started=started)
+
+
+@dataclass(frozen=True)
+class FinalizePreview:
+    phase: Phase
+    table: pure.Table
+    advancing: list[str]
+    eliminated_on_points: list[str]
+    disqualified_by_gate: list[str]
+    not_ranked: list[tuple[str, list[str]]]
+    next_phase: Phase | None
+    problems: list[str]
+
+    @property
+    def can_finalize(self) -> bool:
+        return not self.problems
+
+
+def _next_phase(phase: Phase) -> Phase | None:
+    return (
+        Phase.objects.filter(program_id=phase.program_id, order__gt=phase.order)
+        .exclude(status=Phase.Status.FINALIZED)
+        .order_by("order")
+        .first()
+    )
+
+
+def _problems(phase: Phase, table: pure.Table) -> list[str]:
+    problems = []
+    if phase.status != Phase.Status.EVALUATING:
+        problems.append(_("Only a phase that is evaluating can be finalized; %(phase)s is %(status)s.")
+                        % {"phase": phase, "status": phase.get_status_display()})
+    for row in table.rows:
+        if row.outcome == pure.Outcome.NOT_RANKED:
+            problems.append(_("%(team)s is not ranked: %(missing)s.") % {
+                "team": row.label,
+                "missing": "; ".join(missing_item_text({"kind": m.kind, "subject": m.subject}) for m in row.missing),
+            })
+    if not table.rows:
+        problems.append(_("The phase has no participants."))
+    return problems
+
+
+def phase_finalize_preview(*, phase: Phase) -> FinalizePreview:
+    """What finalizing would do now (for the confirmation step); reads only."""
+    table = pure.compute_standings(standings_inputs(phase=phase))
+    by = {o: [r.label for r in table.rows if r.outcome == o] for o in pure.Outcome}
+    return FinalizePreview(
+        phase=phase, table=table, advancing=by[pure.Outcome.ADVANCES],
+        eliminated_on_points=by[pure.Outcome.ELIMINATED_ON_POINTS],
+        disqualified_by_gate=by[pure.Outcome.DISQUALIFIED_BY_GATE],
+        not_ranked=[(r.label, [missing_item_text({"kind": m.kind, "subject": m.subject}) for m in r.missing])
+                    for r in table.rows if r.outcome == pure.Outcome.NOT_RANKED],
+        next_phase=_next_phase(phase), problems=_problems(phase, table),
+    )
+
+
+_DEPARTURE_REASONS = {
+    pure.Outcome.ELIMINATED_ON_POINTS: "Eliminated on points in %(phase)s (rank %(rank)s, %(total)s points)",
+    pure.Outcome.DISQUALIFIED_BY_GATE: "Disqualified in %(phase)s: failed gate(s) %(gates)s",
+}
+
+
+@transaction.atomic
+def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
+    """Make the phase's outcome official.
+
+    In one transaction: recompute the standings (or reuse a current snapshot) and mark it official;
+    record each participant's official outcome, rank and total; mark eliminated and disqualified teams
+    as departed (consortia.services.consortium_mark_departed) and freeze their budget allocations
+    (budget.services.allocations_freeze_for_elimination); enter the advancing teams into the next phase;
+    set the phase finalized (read-only from then on). Refused while any team is not ranked.
+    Side effects: the rows above; an audit event.
+    """
+    from budget.services import allocations_freeze_for_elimination  # noqa: PLC0415 -- budget depends on us
+    from consortia.services import consortium_mark_departed  # noqa: PLC0415
+
+    require_staff(actor)
+    started = time.monotonic()
+    locked = phase_lock(phase, allowed=(Phase.Status.EVALUATING,), action=_("finalizing"))
+    _lock_phase_standings(locked.pk, wait=True)
+    result = _snapshot_write(locked, trigger=f"finalize by {actor.get_username()}", started=started)
+    if result.status != "written" and result.status != "current":
+        raise ValidationError(_("The standings changed while finalizing; try again."), code="superseded")
+    snapshot = result.snapshot
+    table = pure.compute_standings(standings_inputs(phase=locked))
+    problems = _problems(locked, table)
+    if problems:
+        raise ValidationError(problems, code="not_ready")
+    StandingsSnapshot.objects.filter(pk=snapshot.pk).update(is_official=True)
+    snapshot.is_official = True
+    effective_on: dt.date = locked.result_on or timezone.localdate()
+    participants = {p.consortium_id: p for p in PhaseParticipant.objects.filter(phase=locked).select_related("consortium")}
+    teams = {c.pk: c for c in Consortium.objects.filter(pk__in=list(participants))}
+    next_phase = _next_phase(locked)
+    for row in table.rows:
+        participant = participants[row.consortium_id]
+        participant.outcome, participant.final_rank, participant.final_total = row.outcome.value, row.rank, row.total
+        participant.save(update_fields=["outcome", "final_rank", "final_total"])
+        team = teams[row.consortium_id]
+        if row.outcome in _DEPARTURE_REASONS:
+            reason = _DEPARTURE_REASONS[row.outcome] % {
+                "phase": locked.code, "rank": row.rank, "total": row.total,
+                "gates": ", ".join(key for key, passed in row.gates if passed is False),
+            }
+            consortium_mark_departed(consortium=team, status=Consortium.Status.ELIMINATED, left_on=effective_on,
+                                     phase=locked, reason=reason)
+            allocations_freeze_for_elimination(consortium=team, phase=locked, effective_on=effective_on, actor=actor)
+        elif row.outcome == pure.Outcome.ADVANCES and next_phase is not None:
+            PhaseParticipant.objects.get_or_create(phase=next_phase, consortium=team)
+    locked.status, locked.finalized_at, locked.finalized_by = Phase.Status.FINALIZED, timezone.now(), actor
+    locked.save(update_fields=["status", "finalized_at", "finalized_by"])
+    audit_record(
+        actor=actor, action="evaluations.phase.finalize", target=locked,
+        before={"status": Phase.Status.EVALUATING},
+        after={"status": Phase.Status.FINALIZED, "snapshot": snapshot.pk, "inputs_hash": snapshot.inputs_hash,
+               "outcomes": {row.label: row.outcome.value for row in table.rows},
+               "next_phase": next_phase.code if next_phase else None},
+    )
+    if next_phase is not None:
+        from evaluations.services._common import standings_inputs_changed  # noqa: PLC0415
+
+        standings_inputs_changed(phase_id=next_phase.pk, trigger=f"teams advanced from {locked.code}")
+    return snapshot
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    removed: str  # "evaluator:<username>" or "benchmark:<code>"
+    changes: list[tuple[str, str, str]]  # (team, outcome with, outcome without)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    current: pure.Table
+    table: pure.Table
+    changes: list[tuple[str, str, str]]  # (team, current outcome, outcome under the what-if)
+    sensitivity: list[Sensitivity]
+
+    @property
+    def stable(self) -> bool:
+        """True when no single evaluator or benchmark, removed, would change any outcome."""
+        return not any(s.changes for s in self.sensitivity)
+
+
+def _labelled(changes, labels: Mapping[int, str]) -> list[tuple[str, str, str]]:
+    return [(labels[cid], old.value, new.value) for cid, old, new in changes]
+
+
+def standings_what_if(
+    *, phase: Phase, weights: Mapping[str, Decimal] | None = None, cut_count: int | None = None
+) -> WhatIf:
+    """The standings under other weights and/or cut count, with how stable the outcome is: which teams'
+    outcomes change, and whether removing any single evaluator or benchmark would change any outcome.
+    Saves nothing. Raises ValidationError for weights that do not name every component or add up to 100.
+    """
+    inputs = standings_inputs(phase=phase)
+    labels = {t.consortium_id: t.label for t in inputs.teams}
+    try:
+        current = pure.compute_standings(inputs)
+        table = pure.compute_standings(inputs, weights=weights, cut_count=cut_count)
+    except pure.InvalidInputs as exc:
+        raise ValidationError(_("Invalid what-if: %(reason)s") % {"reason": exc}, code="what_if") from None
+    sensitivity = []
+    evaluators = (
+        EvaluatorAssignment.objects.filter(phase=phase).values_list("evaluator_id", "evaluator__username").distinct()
+        .order_by("evaluator__username")
+    )
+    for evaluator_id, username in evaluators:
+        without = pure.compute_standings(standings_inputs(phase=phase, exclude_evaluator_id=evaluator_id),
+                                         weights=weights, cut_count=cut_count)
+        sensitivity.append(Sensitivity(f"evaluator:{username}", _labelled(pure.outcome_changes(table, without), labels)))
+    for code in sorted({b.code for b in inputs.benchmarks}):
+        reduced = replace(inputs, benchmarks=tuple(b for b in inputs.benchmarks if b.code != code))
+        without = pure.compute_standings(reduced, weights=weights, cut_count=cut_count)
+        sensitivity.append(Sensitivity(f"benchmark:{code}", _labelled(pure.outcome_changes(table, without), labels)))
+    return WhatIf(current=current, table=table, changes=_labelled(pure.outcome_changes(current, table), labels),
+                  sensitivity=sensitivity)

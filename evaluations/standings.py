@@ -1,0 +1,388 @@
+"""Survival standings of one phase: a pure function from frozen inputs to a ranked table.
+
+Nothing here imports Django. Selectors build ``PhaseInputs`` from the database; the recompute service
+stores ``compute_standings(...).as_rows()`` in a snapshot; the what-if view calls the same function with
+other weights or cut counts. Tests run without a database.
+
+Rules (they reproduce the phase-1 outcome of 2026-01-15):
+
+* A component's points are ``weight × earned / scale``, rounded to 0.01 (half up); a team's total is the
+  sum of its rounded component points, so the table adds up as printed.
+* Where the points come from is the component's source: benchmark results (frontier ratio against the
+  team's declared target model), evaluators' submitted score sheets (mean per criterion), or a panel
+  result entered by staff (per criterion, or one figure for the whole component).
+* Missing data is never zero: a team missing any component's data, or any gate decision, is
+  ``not_ranked`` and the missing items are listed.
+* Every team with complete data is ranked by total; equal totals share a rank (1, 2, 2, 4), listed by
+  label. Gate failures are ranked too ("ranked but ineligible").
+* ``cut_count`` = ranked teams − ``teams_advancing`` (never below 0) unless given. A ranked team is
+  ``eliminated_on_points`` when its rank is greater than ``ranked − cut_count``. Teams tied across that
+  line all stay (so fewer than ``cut_count`` may be cut; ``cut_line_tie`` says so).
+* Independently, a team that failed any gate is ``disqualified_by_gate``, whatever its points; it does
+  not free a place for the next team (phase 1: two left where one cut was planned).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+
+POINTS_PLACES = Decimal("0.01")
+RATIO_PLACES = Decimal("0.0001")
+HUNDRED = Decimal("100")
+
+
+class Source(enum.StrEnum):
+    BENCHMARKS = "benchmarks"
+    EVALUATORS = "evaluators"
+    PANEL = "panel"
+
+
+class Outcome(enum.StrEnum):
+    ADVANCES = "advances"
+    ELIMINATED_ON_POINTS = "eliminated_on_points"
+    DISQUALIFIED_BY_GATE = "disqualified_by_gate"
+    NOT_RANKED = "not_ranked"
+
+
+class Missing(enum.StrEnum):
+    """Kinds of missing data; the interface layer turns (kind, subject) into a translated sentence."""
+
+    PANEL_RESULT = "panel_result"  # subject: component or component/criterion
+    NO_EVALUATORS = "no_evaluators"  # subject: component
+    SHEETS_NOT_SUBMITTED = "sheets_not_submitted"  # subject: "submitted/assigned"
+    NO_TARGET_MODEL = "no_target_model"
+    BENCHMARK_RESULT = "benchmark_result"  # subject: benchmark code
+    REFERENCE_SCORE = "reference_score"  # subject: benchmark code
+    NO_BENCHMARKS = "no_benchmarks"  # subject: component/criterion
+    GATE_DECISION = "gate_decision"  # subject: gate key
+
+
+class InvalidInputs(ValueError):
+    """The inputs cannot be ranked at all (bad weights, negative cut count)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    key: str
+    max_points: Decimal
+    # For benchmark-sourced components: which group of the phase's benchmark set feeds this criterion.
+    benchmark_group: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    key: str
+    weight: Decimal
+    source: Source
+    # Raw scale of the inputs: the sum of the criteria maxima, or, with no criteria, the points a
+    # component-level panel figure is measured on. Kept apart from the weight so what-if weights rescale.
+    scale: Decimal
+    criteria: tuple[Criterion, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkSpec:
+    code: str
+    group: str
+    higher_is_better: bool = True
+    # Set for team-specific benchmarks: only this team is measured on it.
+    consortium_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    consortium_id: int
+    label: str
+    target_model: str = ""
+    benchmark_scores: Mapping[str, Decimal] = field(default_factory=dict)
+    reference_scores: Mapping[str, Decimal] = field(default_factory=dict)
+    # "component/criterion" -> mean of the submitted sheets' points.
+    evaluator_points: Mapping[str, Decimal] = field(default_factory=dict)
+    sheets_assigned: int = 0
+    sheets_submitted: int = 0
+    # "component" (whole component) or "component/criterion" -> points entered by staff.
+    panel_points: Mapping[str, Decimal] = field(default_factory=dict)
+    # gate key -> passed; an absent key means not decided yet.
+    gates: Mapping[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseInputs:
+    components: tuple[Component, ...]
+    gates: tuple[str, ...]
+    benchmarks: tuple[BenchmarkSpec, ...]
+    teams: tuple[Team, ...]
+    teams_advancing: int
+    frontier_threshold: Decimal = Decimal("0.95")
+
+
+@dataclass(frozen=True, slots=True)
+class MissingItem:
+    kind: Missing
+    subject: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentPoints:
+    key: str
+    weight: Decimal
+    points: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    consortium_id: int
+    label: str
+    components: tuple[ComponentPoints, ...]
+    total: Decimal | None
+    frontier_ratio: Decimal | None
+    meets_frontier_threshold: bool | None
+    gates: tuple[tuple[str, bool | None], ...]
+    rank: int | None
+    outcome: Outcome
+    missing: tuple[MissingItem, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {
+            "consortium_id": self.consortium_id,
+            "label": self.label,
+            "components": [
+                {"key": c.key, "weight": _s(c.weight), "points": _s(c.points)} for c in self.components
+            ],
+            "total": _s(self.total),
+            "frontier_ratio": _s(self.frontier_ratio),
+            "meets_frontier_threshold": self.meets_frontier_threshold,
+            "gates": [{"key": key, "passed": passed} for key, passed in self.gates],
+            "rank": self.rank,
+            "outcome": self.outcome.value,
+            "missing": [{"kind": m.kind.value, "subject": m.subject} for m in self.missing],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    rows: tuple[Row, ...]
+    ranked: int
+    cut_count: int
+    teams_advancing: int
+    # True when teams tied on the cut line all stayed, so fewer than cut_count were eliminated.
+    cut_line_tie: bool
+    weights: tuple[tuple[str, Decimal], ...]
+
+    @property
+    def complete(self) -> bool:
+        return all(row.outcome != Outcome.NOT_RANKED for row in self.rows)
+
+    def outcomes(self) -> dict[int, Outcome]:
+        return {row.consortium_id: row.outcome for row in self.rows}
+
+    def as_rows(self) -> list[dict]:
+        return [row.as_dict() for row in self.rows]
+
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _round(value: Decimal, places: Decimal = POINTS_PLACES) -> Decimal:
+    return value.quantize(places, rounding=ROUND_HALF_UP)
+
+
+def check_weights(weights: Mapping[str, Decimal], component_keys: tuple[str, ...]) -> None:
+    if set(weights) != set(component_keys):
+        raise InvalidInputs(f"weights must name exactly the components {sorted(component_keys)}, got {sorted(weights)}")
+    if any(w < 0 for w in weights.values()):
+        raise InvalidInputs("weights cannot be negative")
+    if sum(weights.values(), Decimal(0)) != HUNDRED:
+        raise InvalidInputs(f"weights must add up to 100, got {sum(weights.values(), Decimal(0))}")
+
+
+def benchmark_ratio(*, score: Decimal, reference: Decimal, higher_is_better: bool) -> Decimal | None:
+    """Team score relative to the reference (1 = equal). None when it cannot be formed (a zero)."""
+    if higher_is_better:
+        return None if reference == 0 else score / reference
+    return None if score == 0 else reference / score
+
+
+def _team_benchmarks(inputs: PhaseInputs, team: Team) -> list[BenchmarkSpec]:
+    return [b for b in inputs.benchmarks if b.consortium_id is None or b.consortium_id == team.consortium_id]
+
+
+def _ratios(team: Team, specs: list[BenchmarkSpec], missing: list[MissingItem]) -> list[Decimal] | None:
+    """Per-benchmark ratios, or None (with the reasons appended) when any is unavailable."""
+    if not team.target_model:
+        missing.append(MissingItem(Missing.NO_TARGET_MODEL))
+        return None
+    ratios: list[Decimal] = []
+    complete = True
+    for spec in specs:
+        score = team.benchmark_scores.get(spec.code)
+        reference = team.reference_scores.get(spec.code)
+        if score is None:
+            missing.append(MissingItem(Missing.BENCHMARK_RESULT, spec.code))
+            complete = False
+        if reference is None:
+            missing.append(MissingItem(Missing.REFERENCE_SCORE, spec.code))
+            complete = False
+        if score is None or reference is None:
+            continue
+        ratio = benchmark_ratio(score=score, reference=reference, higher_is_better=spec.higher_is_better)
+        if ratio is None:
+            missing.append(MissingItem(Missing.REFERENCE_SCORE, spec.code))
+            complete = False
+            continue
+        ratios.append(ratio)
+    return ratios if complete else None
+
+
+def _mean(values: list[Decimal]) -> Decimal:
+    return sum(values, Decimal(0)) / len(values)
+
+
+def _component_earned(inputs: PhaseInputs, team: Team, component: Component) -> tuple[Decimal | None, list[MissingItem]]:
+    missing: list[MissingItem] = []
+    if component.source == Source.PANEL:
+        whole = team.panel_points.get(component.key)
+        if whole is not None:
+            return whole, missing
+        if not component.criteria:
+            return None, [MissingItem(Missing.PANEL_RESULT, component.key)]
+        earned = Decimal(0)
+        for criterion in component.criteria:
+            value = team.panel_points.get(f"{component.key}/{criterion.key}")
+            if value is None:
+                missing.append(MissingItem(Missing.PANEL_RESULT, f"{component.key}/{criterion.key}"))
+            else:
+                earned += value
+        return (None if missing else earned), missing
+    if component.source == Source.EVALUATORS:
+        if team.sheets_assigned == 0:
+            return None, [MissingItem(Missing.NO_EVALUATORS, component.key)]
+        if team.sheets_submitted < team.sheets_assigned:
+            return None, [MissingItem(Missing.SHEETS_NOT_SUBMITTED, f"{team.sheets_submitted}/{team.sheets_assigned}")]
+        values = [team.evaluator_points.get(f"{component.key}/{c.key}") for c in component.criteria]
+        if not values or any(v is None for v in values):
+            return None, [MissingItem(Missing.SHEETS_NOT_SUBMITTED, f"{team.sheets_submitted}/{team.sheets_assigned}")]
+        return sum(values, Decimal(0)), missing
+    # Benchmarks: each criterion earns max × min(mean ratio of its group, 1).
+    specs = _team_benchmarks(inputs, team)
+    earned = Decimal(0)
+    for criterion in component.criteria:
+        group = [s for s in specs if s.group == criterion.benchmark_group]
+        if not group:
+            missing.append(MissingItem(Missing.NO_BENCHMARKS, f"{component.key}/{criterion.key}"))
+            continue
+        ratios = _ratios(team, group, missing)
+        if ratios is not None:
+            earned += criterion.max_points * min(_mean(ratios), Decimal(1))
+    if not component.criteria:
+        missing.append(MissingItem(Missing.NO_BENCHMARKS, component.key))
+    return (None if missing else earned), _dedupe(missing)
+
+
+def _dedupe(items: list[MissingItem]) -> list[MissingItem]:
+    return list(dict.fromkeys(items))
+
+
+def _frontier(inputs: PhaseInputs, team: Team) -> Decimal | None:
+    specs = _team_benchmarks(inputs, team)
+    if not specs:
+        return None
+    ratios = _ratios(team, specs, [])
+    return None if ratios is None else _round(_mean(ratios), RATIO_PLACES)
+
+
+def compute_standings(
+    inputs: PhaseInputs, *, weights: Mapping[str, Decimal] | None = None, cut_count: int | None = None
+) -> Table:
+    """Rank the phase. ``weights`` (component key -> points, adding up to 100) and ``cut_count``
+    override the rubric's weights and the phase's rule, for what-if views; nothing else changes."""
+    keys = tuple(c.key for c in inputs.components)
+    components = inputs.components
+    if weights is not None:
+        check_weights(weights, keys)
+        components = tuple(replace(c, weight=Decimal(weights[c.key])) for c in components)
+    if cut_count is not None and cut_count < 0:
+        raise InvalidInputs("the cut count cannot be negative")
+
+    scored = []
+    for team in inputs.teams:
+        points: list[ComponentPoints] = []
+        missing: list[MissingItem] = []
+        for component in components:
+            earned, reasons = _component_earned(inputs, team, component)
+            missing.extend(reasons)
+            value = None if earned is None or component.scale == 0 else _round(component.weight * earned / component.scale)
+            points.append(ComponentPoints(component.key, component.weight, value))
+        gates = tuple((key, team.gates.get(key)) for key in inputs.gates)
+        missing.extend(MissingItem(Missing.GATE_DECISION, key) for key, passed in gates if passed is None)
+        total = None if missing else sum((p.points for p in points), Decimal(0))
+        frontier = _frontier(inputs, team)
+        meets = None if frontier is None else frontier >= inputs.frontier_threshold
+        scored.append((team, tuple(points), total, frontier, meets, gates, tuple(_dedupe(missing))))
+
+    ranked = sorted((s for s in scored if s[2] is not None), key=lambda s: (-s[2], s[0].label, s[0].consortium_id))
+    n_ranked = len(ranked)
+    cut = max(0, n_ranked - inputs.teams_advancing) if cut_count is None else min(cut_count, n_ranked)
+    places = n_ranked - cut
+    ranks: dict[int, int] = {}
+    previous_total, rank = None, 0
+    for position, entry in enumerate(ranked, start=1):
+        if entry[2] != previous_total:
+            rank, previous_total = position, entry[2]
+        ranks[entry[0].consortium_id] = rank
+    eliminated = sum(1 for r in ranks.values() if r > places)
+
+    rows = []
+    for team, points, total, frontier, meets, gates, missing in scored:
+        rank_of = ranks.get(team.consortium_id)
+        if rank_of is None:
+            outcome = Outcome.NOT_RANKED
+        elif any(passed is False for _key, passed in gates):
+            outcome = Outcome.DISQUALIFIED_BY_GATE
+        elif rank_of > places:
+            outcome = Outcome.ELIMINATED_ON_POINTS
+        else:
+            outcome = Outcome.ADVANCES
+        rows.append(Row(team.consortium_id, team.label, points, total, frontier, meets, gates, rank_of, outcome, missing))
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.label, r.consortium_id))
+    return Table(
+        rows=tuple(rows),
+        ranked=n_ranked,
+        cut_count=cut,
+        teams_advancing=inputs.teams_advancing,
+        cut_line_tie=eliminated < cut,
+        weights=tuple((c.key, c.weight) for c in components),
+    )
+
+
+def outcome_changes(before: Table, after: Table) -> list[tuple[int, Outcome, Outcome]]:
+    """(consortium_id, outcome before, outcome after) for every team whose outcome differs."""
+    old = before.outcomes()
+    return sorted((cid, old[cid], new) for cid, new in after.outcomes().items() if cid in old and old[cid] != new)
+
+
+def _plain(value):
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in sorted(value.items())}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
+
+def inputs_digest(inputs: PhaseInputs) -> str:
+    """sha256 of the canonical JSON of the inputs: equal inputs, equal digest, whatever their order."""
+    data = _plain(inputs)
+    data["teams"] = sorted(data["teams"], key=lambda t: t["consortium_id"])
+    data["benchmarks"] = sorted(data["benchmarks"], key=lambda b: (b["code"], b["consortium_id"] or 0))
+    payload = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -1,0 +1,52 @@
+"""Celery tasks: thin leaves over the standings services (they import services inside the function)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerError
+
+logger = logging.getLogger(__name__)
+
+
+class StandingsBusy(Exception):
+    """Another recompute of the same phase holds the lock; this one retries after a back-off."""
+
+
+@shared_task(
+    name="evaluations.recompute_standings",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError, StandingsBusy),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+)
+def recompute_standings(*, phase_id: int, trigger: str = "change") -> str:
+    """Recompute a phase's standings; idempotent (a current snapshot is left alone)."""
+    from evaluations.services import standings_recompute  # noqa: PLC0415 -- tasks are leaves
+
+    result = standings_recompute(phase_id=phase_id, trigger=trigger)
+    if result.status == "busy":
+        raise StandingsBusy(f"phase {phase_id}: another recompute holds the lock")
+    logger.info("standings phase=%s status=%s trigger=%s", phase_id, result.status, trigger)
+    return result.status
+
+
+@shared_task(name="evaluations.reconcile_standings", acks_late=True)
+def reconcile_standings() -> list[int]:
+    """Beat: re-enqueue every phase whose latest snapshot is older than its inputs (e.g. after a broker
+    outage swallowed the on-commit message)."""
+    from evaluations.selectors import phase_ids_with_stale_standings  # noqa: PLC0415
+
+    sent = []
+    for phase_id in phase_ids_with_stale_standings():
+        try:
+            recompute_standings.delay(phase_id=phase_id, trigger="reconcile (stale snapshot)")
+        except BrokerError as exc:
+            logger.warning("reconcile: phase %s not enqueued (%s)", phase_id, exc)
+            continue
+        sent.append(phase_id)
+    return sent
