@@ -163,7 +163,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_RESULT_EXPIRES = 24 * 3600
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Safety net for the on-commit enqueue: recompute any phase whose standings snapshot is stale.
+    "evaluations-reconcile-standings": {"task": "evaluations.reconcile_standings", "schedule": 120.0},
+}
 
 # --- REST framework ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
