@@ -84,7 +84,7 @@ def result_file_parse(
     for row, values in table.rows:
         code = values.get("benchmark", "")
         raw_score = values.get("score", "")
-        ref = None
+        ref = scale_ref = None
         if not code:
             errors.append(RowError(row, "benchmark", _("missing value")))
         elif code.casefold() not in known:
@@ -93,7 +93,7 @@ def result_file_parse(
             errors.append(RowError(row, "benchmark", _("benchmark %(code)s is not in this phase's set for %(team)s")
                                    % {"code": code[:60], "team": team_label or _("this team")}))
         else:
-            ref = by_folded[code.casefold()]
+            ref = scale_ref = by_folded[code.casefold()]
             if ref.id in seen:
                 errors.append(RowError(row, "benchmark", _("duplicate benchmark %(code)s (already on row %(row)s)")
                                        % {"code": ref.code, "row": seen[ref.id]}))
@@ -104,7 +104,8 @@ def result_file_parse(
         if not raw_score:
             errors.append(RowError(row, "score", _("missing value")))
         else:
-            maximum = ref.scale if ref is not None else Decimal("1e9")
+            # An unknown benchmark has no scale; its score is still checked for being a number.
+            maximum = scale_ref.scale if scale_ref is not None else Decimal(10**9)
             score, error = decimal_cell(raw_score, row=row, column="score", minimum=Decimal(0), maximum=maximum)
             if error is not None:
                 errors.append(error)

@@ -43,7 +43,8 @@ def _lock_phase_standings(phase_id: int, *, wait: bool) -> bool:
             row = cursor.fetchone()
         return True if wait else bool(row[0])
     # SQLite serialises writers itself; the row lock documents intent (and works on other backends).
-    return Phase.objects.select_for_update().filter(pk=phase_id).exists()
+    list(Phase.objects.select_for_update().filter(pk=phase_id).values_list("pk", flat=True))
+    return True
 
 
 def _snapshot_write(phase: Phase, *, trigger: str, started: float) -> RecomputeResult:

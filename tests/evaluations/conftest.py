@@ -96,3 +96,44 @@ def celery_config():
 
 
 D = Decimal
+
+
+LEADS = {"LG": "LG AI Research", "SKT": "SK Telecom", "UPSTAGE": "Upstage", "MOTIF": "Motif Technologies"}
+# Per team: (MMLU-Pro, GPQA-Diamond) scores, expert points (technology, originality_depth, results), user points.
+# Against DeepSeek-V3.2 (85.0, 82.4) the ratios are 1.0 / 0.95 / 0.9 / 0.8, so the totals are
+# LG 40+32+24 = 96, SKT 38+28+20 = 86, UPSTAGE 36+27+20 = 83, MOTIF 32+24+15 = 71.
+P2_DATA = {
+    "LG": (("85", "82.4"), ("14", "9", "9"), "24"),
+    "SKT": (("80.75", "78.28"), ("12", "8", "8"), "20"),
+    "UPSTAGE": (("76.5", "74.16"), ("11", "8", "8"), "20"),
+    "MOTIF": (("68", "65.92"), ("10", "7", "7"), "15"),
+}
+
+
+@pytest.fixture
+def p2_complete(p2_ready, staff, make_user, make_evaluator):
+    """P2 with every input in (uploads, one submitted sheet per team, user panel, originality passed),
+    moved to evaluating. Returns {"phase", "evaluators": {code: user}, "sheets": {code: ScoreSheet}}."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from evaluations.models import ScoreSheet
+
+    evaluators, sheets = {}, {}
+    for code, (bench, expert, user_points) in P2_DATA.items():
+        member = make_user(Role.CONSORTIUM_MEMBER, organization=LEADS[code], consortium=code)
+        body = f"benchmark,score\nMMLU-Pro,{bench[0]}\nGPQA-Diamond,{bench[1]}\n".encode()
+        services.result_upload_create(phase=p2_ready, consortium=team(code), file=SimpleUploadedFile("r.csv", body),
+                                      actor=member)
+    services.phase_begin_evaluation(phase=p2_ready, actor=staff)
+    for code, (bench, expert, user_points) in P2_DATA.items():
+        evaluator = make_evaluator()
+        assignment = services.evaluator_assign(phase=p2_ready, consortium=team(code), evaluator=evaluator, actor=staff)
+        sheet = ScoreSheet.objects.get(assignment=assignment)
+        scores = [services.ScoreInput(c.pk, Decimal(p), "ok") for c, p in zip(p2_criteria(), expert, strict=True)]
+        sheets[code] = services.score_sheet_save(sheet=sheet, actor=evaluator, expected_version=sheet.version,
+                                                 scores=scores, submit=True)
+        evaluators[code] = evaluator
+        services.panel_result_record(phase=p2_ready, consortium=team(code), component=p2_component("user"),
+                                     points=Decimal(user_points), panel_size=49, actor=staff)
+        services.gate_result_record(gate=p2_gate(), consortium=team(code), passed=True, reason="", actor=staff)
+    return {"phase": Phase.objects.get(pk=p2_ready.pk), "evaluators": evaluators, "sheets": sheets}

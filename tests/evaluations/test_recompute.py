@@ -1,0 +1,192 @@
+"""Recompute into snapshots: after-commit enqueue, idempotency, compare-and-set, the lock, the stale
+marker and the reconcile beat task, broker outages, and a query count that does not grow with teams."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal as D
+from unittest import mock
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, connections
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from consortia.models import Consortium, Organization
+from evaluations import services, tasks
+from evaluations.models import (
+    Benchmark,
+    CriterionScore,
+    EvaluatorAssignment,
+    GateResult,
+    PanelResult,
+    Phase,
+    PhaseBenchmark,
+    PhaseParticipant,
+    ReferenceScore,
+    ResultRow,
+    ResultUpload,
+    RubricComponent,
+    RubricCriterion,
+    RubricGate,
+    ScoreSheet,
+    StandingsSnapshot,
+    TargetModel,
+)
+from evaluations.selectors import phase_ids_with_stale_standings, standings_view
+from evaluations.services import standings as standings_services
+from tests.evaluations.conftest import p2_component, p2_gate, team
+
+pytestmark = pytest.mark.django_db
+_codes = itertools.count()
+
+
+def test_change_enqueues_recompute_after_commit_only(p2, staff, django_capture_on_commit_callbacks):
+    with mock.patch.object(tasks.recompute_standings, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.gate_result_record(gate=p2_gate(), consortium=team("LG"), passed=True, reason="", actor=staff)
+        assert delay.call_count == 0  # nothing is sent before the transaction commits
+        for callback in callbacks:
+            callback()
+    delay.assert_called_once_with(phase_id=p2.pk, trigger="gate originality decided for LG")
+
+
+def test_eager_recompute_writes_a_snapshot_and_clears_stale(p2, staff, django_capture_on_commit_callbacks):
+    assert standings_view(phase_id=p2.pk).is_stale  # loaded inputs, never computed
+    with django_capture_on_commit_callbacks(execute=True):
+        services.panel_result_record(phase=p2, consortium=team("LG"), component=p2_component("user"), points=D("22"),
+                                     actor=staff)
+    view = standings_view(phase_id=p2.pk)
+    assert not view.is_stale
+    snapshot = view.snapshot
+    assert snapshot.generation == Phase.objects.get(pk=p2.pk).standings_generation
+    assert snapshot.trigger == "panel result user for LG"
+    lg = next(row for row in snapshot.table if row["label"] == "LG")
+    assert lg["components"][2] == {"key": "user", "weight": "25.00", "points": "22.00"}
+    assert lg["outcome"] == "not_ranked" and {"kind": "gate_decision", "subject": "originality"} in lg["missing"]
+    assert len(snapshot.inputs_hash) == 64 and snapshot.duration_ms >= 0
+
+
+def test_recompute_is_idempotent(p2):
+    first = services.standings_recompute(phase_id=p2.pk, trigger="t1")
+    second = services.standings_recompute(phase_id=p2.pk, trigger="t2")
+    assert (first.status, second.status) == ("written", "current")
+    assert second.snapshot == first.snapshot and StandingsSnapshot.objects.filter(phase=p2).count() == 1
+    assert tasks.recompute_standings(phase_id=p2.pk, trigger="t3") == "current"
+
+
+def test_recompute_of_a_deleted_phase_is_harmless():
+    assert services.standings_recompute(phase_id=987654, trigger="old message").status == "missing"
+
+
+def test_compare_and_set_leaves_a_superseded_table_unwritten(p2, monkeypatch):
+    real = standings_services.standings_inputs
+
+    def inputs_then_concurrent_change(*, phase):
+        data = real(phase=phase)
+        Phase.objects.filter(pk=phase.pk).update(standings_generation=phase.standings_generation + 1)
+        return data
+
+    monkeypatch.setattr(standings_services, "standings_inputs", inputs_then_concurrent_change)
+    assert services.standings_recompute(phase_id=p2.pk, trigger="t").status == "superseded"
+    assert not StandingsSnapshot.objects.filter(phase=p2).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
+def test_a_second_recompute_of_the_same_phase_is_refused_while_one_runs(p2):
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [standings_services._LOCK_CLASS, p2.pk])
+        assert services.standings_recompute(phase_id=p2.pk, trigger="t").status == "busy"
+        with pytest.raises(tasks.StandingsBusy):
+            tasks.recompute_standings.run(phase_id=p2.pk, trigger="t")
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [standings_services._LOCK_CLASS, p2.pk])
+        assert services.standings_recompute(phase_id=p2.pk, trigger="t").status == "written"
+    finally:
+        other.close()
+
+
+def test_broker_outage_never_fails_the_save_and_reconcile_catches_up(p2, staff, django_capture_on_commit_callbacks,
+                                                                      caplog):
+    services.standings_recompute(phase_id=p2.pk, trigger="initial")
+    assert p2.pk not in phase_ids_with_stale_standings()
+    with mock.patch.object(tasks.recompute_standings, "delay", side_effect=BrokerError("Redis is down")):
+        with django_capture_on_commit_callbacks(execute=True):
+            result = services.gate_result_record(gate=p2_gate(), consortium=team("LG"), passed=True, reason="",
+                                                 actor=staff)
+    assert GateResult.objects.filter(pk=result.pk).exists()
+    assert "not enqueued (Redis is down)" in caplog.text
+    assert standings_view(phase_id=p2.pk).is_stale
+    assert p2.pk in phase_ids_with_stale_standings()
+    assert p2.pk in tasks.reconcile_standings()
+    assert phase_ids_with_stale_standings() == []  # eager in tests: every stale phase was recomputed at once
+    assert not standings_view(phase_id=p2.pk).is_stale
+    assert StandingsSnapshot.objects.filter(phase=p2).latest().trigger == "reconcile (stale snapshot)"
+
+
+def test_reconcile_skips_phases_whose_snapshot_is_current(kai_program):
+    stale = phase_ids_with_stale_standings()
+    assert Phase.objects.get(code="P1").pk in stale
+    with mock.patch.object(tasks.recompute_standings, "delay") as delay:
+        assert tasks.reconcile_standings() == stale
+    assert sorted(call.kwargs["phase_id"] for call in delay.call_args_list) == sorted(stale)
+
+
+# --- query count -----------------------------------------------------------------------------------------
+
+def build_phase(program, n_teams: int) -> Phase:
+    """A complete synthetic phase: 2 common benchmarks, 2 evaluators × 2 criteria, a user panel, a gate."""
+    tag = next(_codes)
+    phase = Phase.objects.create(program=program, code=f"syn-{tag}", order=100 + tag, name=f"Synthetic {tag}",
+                                 status=Phase.Status.EVALUATING, teams_advancing=max(1, n_teams - 1))
+    bench = RubricComponent.objects.create(phase=phase, key="benchmark", name="B", order=0, weight=40, max_points=40,
+                                           source="benchmarks")
+    RubricCriterion.objects.create(component=bench, key="common", name="C", max_points=40, benchmark_group="common")
+    expert = RubricComponent.objects.create(phase=phase, key="expert", name="E", order=1, weight=35, max_points=20,
+                                            source="evaluators")
+    criteria = [RubricCriterion.objects.create(component=expert, key=k, name=k, max_points=10, order=i)
+                for i, k in enumerate(("a", "b"))]
+    user = RubricComponent.objects.create(phase=phase, key="user", name="U", order=2, weight=25, max_points=25,
+                                          source="panel")
+    gate = RubricGate.objects.create(phase=phase, key="originality", name="O")
+    benchmarks = list(Benchmark.objects.filter(code__in=["MMLU-Pro", "GPQA-Diamond"]))
+    for b in benchmarks:
+        PhaseBenchmark.objects.create(phase=phase, benchmark=b, group="common")
+    assert ReferenceScore.objects.filter(reference_model="DeepSeek-V3.2", benchmark__in=benchmarks).count() == 2
+    lead = Organization.objects.get(name_en="Hancom")
+    evaluators = [get_user_model().objects.create_user(username=f"syn{tag}-ev{i}") for i in range(2)]
+    now = timezone.now()
+    for i in range(n_teams):
+        c = Consortium.objects.create(program=program, code=f"S{tag}-{i}", name=f"S{tag}-{i}", lead=lead,
+                                      joined_on="2025-08-04")
+        PhaseParticipant.objects.create(phase=phase, consortium=c)
+        TargetModel.objects.create(phase=phase, consortium=c, reference_model="DeepSeek-V3.2")
+        upload = ResultUpload.objects.create(phase=phase, consortium=c, uploaded_by=evaluators[0], uploaded_at=now,
+                                             file="x.csv", display_name="x.csv", sha256="0" * 64, size=1, format="csv",
+                                             encoding="utf-8", row_count=2)
+        for j, b in enumerate(benchmarks):
+            ResultRow.objects.create(upload=upload, benchmark=b, score=D(60 + i), source_row=j + 2)
+        for evaluator in evaluators:
+            assignment = EvaluatorAssignment.objects.create(phase=phase, consortium=c, evaluator=evaluator,
+                                                            assigned_by=evaluator, assigned_at=now)
+            sheet = ScoreSheet.objects.create(assignment=assignment, updated_at=now, status="submitted", submitted_at=now)
+            for criterion in criteria:
+                CriterionScore.objects.create(sheet=sheet, criterion=criterion, points=D(i % 10))
+        PanelResult.objects.create(phase=phase, consortium=c, component=user, points=D(20))
+        GateResult.objects.create(gate=gate, consortium=c, passed=True)
+    Phase.objects.filter(pk=phase.pk).update(standings_generation=1)
+    return Phase.objects.get(pk=phase.pk)
+
+
+@pytest.mark.parametrize("n_teams", [2, 25])
+def test_recompute_query_count_does_not_grow_with_teams(kai_program, n_teams, django_assert_max_num_queries):
+    phase = build_phase(kai_program, n_teams)
+    with django_assert_max_num_queries(20):
+        result = services.standings_recompute(phase_id=phase.pk, trigger="count")
+    assert result.status == "written"
+    table = result.snapshot.table
+    assert len(table) == n_teams and all(row["outcome"] != "not_ranked" for row in table)
+    assert sum(row["outcome"] == "eliminated_on_points" for row in table) >= 1
