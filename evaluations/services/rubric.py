@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.audit import audit_record, snapshot
+from common.models import AuditEvent
 from evaluations.models import (
     Benchmark,
     BenchmarkGroup,
@@ -33,6 +34,8 @@ from evaluations.services._common import (
     standings_inputs_changed,
 )
 
+CREATE, UPDATE = AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE
+
 
 def _weights_total(phase: Phase) -> Decimal:
     return sum(RubricComponent.objects.filter(phase=phase).values_list("weight", flat=True), Decimal(0))
@@ -46,7 +49,8 @@ def phase_open(*, phase: Phase, actor) -> Phase:
     before = snapshot(locked, ["status"])
     locked.status = Phase.Status.OPEN
     locked.save(update_fields=["status"])
-    audit_record(actor=actor, action="evaluations.phase.open", target=locked, before=before, after=snapshot(locked, ["status"]))
+    audit_record(actor=actor, action=UPDATE, extra={"event": "phase_open"}, target=locked, before=before,
+                 after=snapshot(locked, ["status"]))
     return locked
 
 
@@ -65,7 +69,7 @@ def phase_begin_evaluation(*, phase: Phase, actor) -> Phase:
     before = snapshot(locked, ["status"])
     locked.status = Phase.Status.EVALUATING
     locked.save(update_fields=["status"])
-    audit_record(actor=actor, action="evaluations.phase.begin_evaluation", target=locked, before=before,
+    audit_record(actor=actor, action=UPDATE, extra={"event": "phase_begin_evaluation"}, target=locked, before=before,
                  after=snapshot(locked, ["status"]))
     return locked
 
@@ -88,7 +92,7 @@ def rubric_component_create(
     )
     component.full_clean()
     component.save()
-    audit_record(actor=actor, action="evaluations.rubric_component.create", target=component, after=snapshot(component))
+    audit_record(actor=actor, action=CREATE, target=component, after=snapshot(component))
     standings_inputs_changed(phase_id=locked.pk, trigger=f"rubric component {key} added")
     return component
 
@@ -114,7 +118,7 @@ def rubric_criterion_create(
     criterion.save()
     component.max_points = sum(component.criteria.values_list("max_points", flat=True), Decimal(0))
     component.save(update_fields=["max_points"])
-    audit_record(actor=actor, action="evaluations.rubric_criterion.create", target=criterion, after=snapshot(criterion))
+    audit_record(actor=actor, action=CREATE, target=criterion, after=snapshot(criterion))
     standings_inputs_changed(phase_id=component.phase_id, trigger=f"rubric criterion {component.key}/{key} added")
     return criterion
 
@@ -142,8 +146,8 @@ def rubric_weights_set(*, phase: Phase, weights: Mapping[str, Decimal], actor) -
         component.weight = values[component.key]
         component.full_clean()
     RubricComponent.objects.bulk_update(components, ["weight"])
-    audit_record(actor=actor, action="evaluations.rubric.weights_set", target=locked, before={"weights": before},
-                 after={"weights": {k: str(v) for k, v in values.items()}})
+    audit_record(actor=actor, action=UPDATE, extra={"event": "rubric_weights_set"}, target=locked,
+                 before={"weights": before}, after={"weights": {k: str(v) for k, v in values.items()}})
     standings_inputs_changed(phase_id=locked.pk, trigger="rubric weights changed")
     return components
 
@@ -156,7 +160,7 @@ def rubric_gate_create(*, phase: Phase, actor, key: str, name: str, description:
     gate = RubricGate(phase=locked, key=key, name=name, description=description)
     gate.full_clean()
     gate.save()
-    audit_record(actor=actor, action="evaluations.gate.create", target=gate, after=snapshot(gate))
+    audit_record(actor=actor, action=CREATE, target=gate, after=snapshot(gate))
     standings_inputs_changed(phase_id=locked.pk, trigger=f"gate {key} added")
     return gate
 
@@ -179,7 +183,7 @@ def gate_result_record(*, gate: RubricGate, consortium, passed: bool, reason: st
     reason, evidence = reason.strip(), evidence.strip()
     if not passed and not reason:
         raise ValidationError(_("A failed gate needs a written reason."), code="reason_required")
-    result = GateResult.objects.select_for_update().filter(gate=gate, consortium=consortium).first()
+    result = GateResult.objects.select_for_update().order_by().filter(gate=gate, consortium=consortium).first()
     before = snapshot(result) if result else None
     if result is None:
         result = GateResult(gate=gate, consortium=consortium, passed=passed)
@@ -187,7 +191,7 @@ def gate_result_record(*, gate: RubricGate, consortium, passed: bool, reason: st
     result.decided_by, result.decided_at = actor, timezone.now()
     result.full_clean()
     result.save()
-    audit_record(actor=actor, action="evaluations.gate_result.record", target=result, before=before, after=snapshot(result))
+    audit_record(actor=actor, action=UPDATE if before else CREATE, target=result, before=before, after=snapshot(result))
     standings_inputs_changed(phase_id=locked.pk, trigger=f"gate {gate.key} decided for {consortium.code}")
     return result
 
@@ -213,7 +217,7 @@ def panel_result_record(
     points = Decimal(points)
     if not points.is_finite() or points < 0 or points > maximum:
         raise ValidationError(_("Points must be between 0 and %(max)s.") % {"max": maximum}, code="points_range")
-    result = PanelResult.objects.select_for_update().filter(consortium=consortium, component=component,
+    result = PanelResult.objects.select_for_update().order_by().filter(consortium=consortium, component=component,
                                                            criterion=criterion).first()
     before = snapshot(result) if result else None
     if result is None:
@@ -222,7 +226,7 @@ def panel_result_record(
     result.entered_by, result.entered_at = actor, timezone.now()
     result.full_clean()
     result.save()
-    audit_record(actor=actor, action="evaluations.panel_result.record", target=result, before=before, after=snapshot(result))
+    audit_record(actor=actor, action=UPDATE if before else CREATE, target=result, before=before, after=snapshot(result))
     standings_inputs_changed(phase_id=locked.pk, trigger=f"panel result {component.key} for {consortium.code}")
     return result
 
@@ -237,7 +241,7 @@ def phase_benchmark_add(*, phase: Phase, benchmark: Benchmark, group: str, conso
     entry = PhaseBenchmark(phase=locked, benchmark=benchmark, group=group, consortium=consortium)
     entry.full_clean()
     entry.save()
-    audit_record(actor=actor, action="evaluations.phase_benchmark.add", target=entry, after=snapshot(entry))
+    audit_record(actor=actor, action=CREATE, target=entry, after=snapshot(entry))
     standings_inputs_changed(phase_id=locked.pk, trigger=f"benchmark {benchmark.code} added")
     return entry
 
@@ -254,7 +258,7 @@ def target_model_set(*, phase: Phase, consortium, reference_model: str, actor) -
     target.reference_model = reference_model.strip()
     target.full_clean()
     target.save()
-    audit_record(actor=actor, action="evaluations.target_model.set", target=target, before=before, after=snapshot(target))
+    audit_record(actor=actor, action=UPDATE if before else CREATE, target=target, before=before, after=snapshot(target))
     standings_inputs_changed(phase_id=locked.pk, trigger=f"target model for {consortium.code}")
     return target
 
@@ -269,6 +273,6 @@ def phase_participant_add(*, phase: Phase, consortium, actor) -> PhaseParticipan
     participant = PhaseParticipant(phase=locked, consortium=consortium)
     participant.full_clean()
     participant.save()
-    audit_record(actor=actor, action="evaluations.participant.add", target=participant, after=snapshot(participant))
+    audit_record(actor=actor, action=CREATE, target=participant, after=snapshot(participant))
     standings_inputs_changed(phase_id=locked.pk, trigger=f"participant {consortium.code} added")
     return participant

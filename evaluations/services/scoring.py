@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.audit import audit_record, snapshot
+from common.models import AuditEvent
 from common.roles import Role, user_has_role
 from consortia.permissions import can_act_for_consortium
 from consortia.selectors import organization_conflicts, user_affiliation
@@ -61,7 +62,10 @@ def result_upload_create(*, phase, consortium, file, actor) -> ResultUpload:
         file=file, allowed=allowed, known_codes=set(Benchmark.objects.values_list("code", flat=True)),
         team_label=consortium.code,
     )
-    previous = ResultUpload.objects.select_for_update().filter(phase=locked, consortium=consortium, is_current=True).first()
+    previous = (
+        ResultUpload.objects.select_for_update().order_by()
+        .filter(phase=locked, consortium=consortium, is_current=True).first()
+    )
     if previous is not None:
         previous.is_current = False
         previous.save(update_fields=["is_current"])
@@ -80,7 +84,7 @@ def result_upload_create(*, phase, consortium, file, actor) -> ResultUpload:
             for line in parsed.lines
         )
         audit_record(
-            actor=actor, action="evaluations.result_upload.create", target=upload,
+            actor=actor, action=AuditEvent.Action.UPLOAD, target=upload,
             before={"replaced_upload": previous.pk} if previous else None,
             after={"sha256": upload.sha256, "rows": upload.row_count, "file": upload.display_name,
                    "scores": {line.benchmark_code: str(line.score) for line in parsed.lines}},
@@ -129,7 +133,7 @@ def evaluator_assign(*, phase, consortium, evaluator, actor) -> EvaluatorAssignm
     assignment.full_clean()
     assignment.save()
     ScoreSheet.objects.create(assignment=assignment, updated_at=assignment.assigned_at)
-    audit_record(actor=actor, action="evaluations.assignment.create", target=assignment, after=snapshot(assignment))
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=assignment, after=snapshot(assignment))
     standings_inputs_changed(phase_id=locked.pk, trigger=f"evaluator assigned to {consortium.code}")
     return assignment
 
@@ -142,7 +146,7 @@ def evaluator_unassign(*, assignment: EvaluatorAssignment, actor) -> None:
     before = snapshot(assignment)
     pk = assignment.pk
     assignment.delete()
-    audit_record(actor=actor, action="evaluations.assignment.delete", object_type="evaluations.evaluatorassignment",
+    audit_record(actor=actor, action=AuditEvent.Action.DELETE, object_type="evaluations.evaluatorassignment",
                  object_id=pk, object_repr=str(before), before=before)
     standings_inputs_changed(phase_id=locked.pk, trigger="evaluator unassigned")
 
@@ -213,7 +217,7 @@ def score_sheet_save(
         sheet.status, sheet.submitted_at = ScoreSheet.Status.SUBMITTED, now
         sheet.save(update_fields=["status", "submitted_at"])
     audit_record(
-        actor=actor, action="evaluations.score_sheet.save", target=sheet,
+        actor=actor, action=AuditEvent.Action.UPDATE, target=sheet,
         before={"version": expected_version, "scores": before},
         after={"version": sheet.version, "status": sheet.status,
                "scores": {str(cid): [str(s.points), s.comment] for cid, s in existing.items()}},

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.audit import audit_record
+from common.models import AuditEvent
 from consortia.models import Consortium
 from evaluations import standings as pure
 from evaluations.models import EvaluatorAssignment, Phase, PhaseParticipant, StandingsSnapshot
@@ -196,7 +197,7 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
     locked.status, locked.finalized_at, locked.finalized_by = Phase.Status.FINALIZED, timezone.now(), actor
     locked.save(update_fields=["status", "finalized_at", "finalized_by"])
     audit_record(
-        actor=actor, action="evaluations.phase.finalize", target=locked,
+        actor=actor, action=AuditEvent.Action.FINALIZE, target=locked,
         before={"status": Phase.Status.EVALUATING},
         after={"status": Phase.Status.FINALIZED, "snapshot": snapshot.pk, "inputs_hash": snapshot.inputs_hash,
                "outcomes": {row.label: row.outcome.value for row in table.rows},

@@ -182,7 +182,7 @@ def test_upload_stores_file_rows_hash_and_keeps_history(p2_ready, lg_member, dja
     assert sorted(ResultRow.objects.filter(upload__is_current=True).values_list("benchmark__code", "score")) == [
         ("GPQA-Diamond", D("70.0000")), ("MMLU-Pro", D("82.0000")),
     ]
-    event = AuditEvent.objects.filter(action="evaluations.result_upload.create").order_by("id").last()
+    event = AuditEvent.objects.filter(action="upload", object_type="evaluations.resultupload").order_by("id").last()
     assert event.before == {"replaced_upload": first.pk} and event.after["scores"] == {"MMLU-Pro": "82", "GPQA-Diamond": "70"}
     assert Phase.objects.get(pk=p2_ready.pk).standings_generation == p2_ready.standings_generation + 2
 
