@@ -1,8 +1,30 @@
-"""The budget section of the program file."""
+"""The budget section of the program file: lines, reference figures, per-team caps, GPU allocations and
+GPU notes. Rows are matched by natural keys and only differing fields are saved (``sync_row``), so loading
+twice changes nothing; every error names the key path.
+
+GPU allocations: the program publishes GPU counts per team and half-year but not what each lease costs.
+Unless a row gives ``amount_krw``, its KRW amount is derived transparently as GPUs × days × a per-GPU-day
+rate (``budget.gpu_rate_krw_per_gpu_day``, default ₩200,000 ≈ ₩8,333 per GPU-hour, chosen so that the
+published allocations fit in the ₩157.6bn leasing line), and the allocation is marked illustrative with
+the derivation in its source note. Teams that already left the program have their allocations frozen as
+of their leaving date, by the same service the evaluations finalize step uses.
+"""
 
 from __future__ import annotations
 
-from budget.models import BudgetLine, Category
+from django.db.models import Sum
+
+from budget.arithmetic import days_inclusive, half_year_period, illustrative_gpu_amount, krw
+from budget.models import (
+    Allocation,
+    BudgetLine,
+    Category,
+    CategoryCap,
+    GpuNote,
+    ReferenceFigure,
+)
+from budget.selectors import committed_krw
+from budget.services.allocations import allocations_freeze_for_elimination
 from common.loading import (
     LoadReport,
     ProgramFileError,
@@ -17,19 +39,34 @@ from common.loading import (
     text,
 )
 
+DEFAULT_GPU_RATE_KRW_PER_GPU_DAY = 200_000
+
 
 def budget_section_load(data: dict, context, report: LoadReport) -> None:
     budget = mapping_at(data.get("budget") or {}, "budget")
+    lines = _lines_load(budget, context, report)
+    _reference_figures_load(budget, context, report)
+    _caps_load(budget, context, report)
+    notes: dict[tuple[str, str], str] = {}  # (period, team code) -> key path of the row that made the note
+    _gpu_allocations_load(budget, context, report, lines, notes)
+    _gpu_notes_load(budget, context, report, notes)
+    for consortium in context.consortia.values():
+        if not consortium.is_active and consortium.left_on is not None:
+            allocations_freeze_for_elimination(
+                consortium=consortium, phase=consortium.left_in_phase, effective_on=consortium.left_on, actor=None
+            )
+
+
+def _lines_load(budget: dict, context, report: LoadReport) -> dict[str, BudgetLine]:
     categories = choice(Category.values)
-    seen: set[str] = set()
+    lines: dict[str, BudgetLine] = {}
     for i, raw in enumerate(list_at(budget.get("lines"), "budget.lines")):
         path = f"budget.lines[{i}]"
         node = mapping_at(raw, path)
         code = read(node, "code", path, text)
-        if code in seen:
+        if code in lines:
             raise ProgramFileError(f"{path}.code", f"duplicate budget line code {code!r}")
-        seen.add(code)
-        sync_row(
+        lines[code] = sync_row(
             BudgetLine,
             {"program": context.program, "code": code},
             {
@@ -39,6 +76,157 @@ def budget_section_load(data: dict, context, report: LoadReport) -> None:
                 "amount_krw": read(node, "amount_krw", path, positive_integer),
                 **sourced(node, path),
             },
+            report,
+            path,
+        )
+    return lines
+
+
+def _reference_figures_load(budget: dict, context, report: LoadReport) -> None:
+    seen: set[str] = set()
+    for i, raw in enumerate(list_at(budget.get("reference_figures"), "budget.reference_figures")):
+        path = f"budget.reference_figures[{i}]"
+        node = mapping_at(raw, path)
+        code = read(node, "code", path, text)
+        if code in seen:
+            raise ProgramFileError(f"{path}.code", f"duplicate reference figure code {code!r}")
+        seen.add(code)
+        sync_row(
+            ReferenceFigure,
+            {"program": context.program, "code": code},
+            {
+                "name": read(node, "name", path, text),
+                "amount_krw": read(node, "amount_krw", path, positive_integer),
+                **sourced(node, path),
+            },
+            report,
+            path,
+        )
+
+
+def _caps_load(budget: dict, context, report: LoadReport) -> None:
+    categories = choice(Category.values)
+    seen: set[tuple[str, int | None]] = set()
+    for i, raw in enumerate(list_at(budget.get("per_team_caps"), "budget.per_team_caps")):
+        path = f"budget.per_team_caps[{i}]"
+        node = mapping_at(raw, path)
+        category = read(node, "category", path, categories)
+        fiscal_year = read(node, "fiscal_year", path, positive_integer, default=None)
+        if (category, fiscal_year) in seen:
+            raise ProgramFileError(f"{path}.category", f"duplicate cap for {category} ({fiscal_year or 'every year'})")
+        seen.add((category, fiscal_year))
+        sync_row(
+            CategoryCap,
+            {"program": context.program, "category": category, "fiscal_year": fiscal_year},
+            {"per_team_amount_krw": read(node, "amount_krw", path, positive_integer), **sourced(node, path)},
+            report,
+            path,
+        )
+
+
+def _half_year(node: dict, path: str):
+    label = read(node, "period", path, text)
+    try:
+        start, end = half_year_period(label)
+    except ValueError as exc:
+        raise ProgramFileError(f"{path}.period", str(exc)) from None
+    return label, start, end
+
+
+def _consortium_ref(context, code: str, path: str):
+    try:
+        return context.consortia[code]
+    except KeyError:
+        raise ProgramFileError(path, f"unknown consortium code {code!r}") from None
+
+
+def _gpu_line(node: dict, path: str, lines: dict[str, BudgetLine]) -> BudgetLine:
+    code = read(node, "line", path, text, default=None)
+    if code is not None:
+        line = lines.get(code)
+        if line is None:
+            raise ProgramFileError(f"{path}.line", f"unknown budget line code {code!r}")
+        if line.category != Category.GPU:
+            raise ProgramFileError(f"{path}.line", f"budget line {code!r} is not a GPU line")
+        return line
+    gpu_lines = [line for line in lines.values() if line.category == Category.GPU]
+    if len(gpu_lines) != 1:
+        raise ProgramFileError(f"{path}.line", f"required when the file has {len(gpu_lines)} GPU lines")
+    return gpu_lines[0]
+
+
+def _gpu_allocations_load(budget: dict, context, report: LoadReport, lines: dict[str, BudgetLine],
+                          notes: dict[tuple[str, str], str]) -> None:
+    rate = read(budget, "gpu_rate_krw_per_gpu_day", "budget", positive_integer, default=DEFAULT_GPU_RATE_KRW_PER_GPU_DAY)
+    seen: set[tuple[int, str]] = set()
+    touched: dict[int, BudgetLine] = {}
+    for i, raw in enumerate(list_at(budget.get("gpu_allocations"), "budget.gpu_allocations")):
+        path = f"budget.gpu_allocations[{i}]"
+        node = mapping_at(raw, path)
+        label, start, end = _half_year(node, path)
+        team_code = read(node, "consortium", path, text)
+        consortium = _consortium_ref(context, team_code, f"{path}.consortium")
+        count = read(node, "count", path, integer)
+        if count < 0:
+            raise ProgramFileError(f"{path}.count", f"must not be negative, got {count}")
+        meta = sourced(node, path)
+        if count == 0:
+            # "No government GPUs this period" is a fact about the team, not an allocation.
+            _note_key_claim(notes, (label, team_code), path)
+            sync_row(GpuNote, {"program": context.program, "period_label": label, "consortium": consortium},
+                     {"period_start": start, "period_end": end, "note": "no government GPUs in this period", **meta},
+                     report, path)
+            continue
+        model = read(node, "gpu_model", path, text)
+        if not model or len(model) > 40:
+            raise ProgramFileError(f"{path}.gpu_model", "expected a GPU model name of 1 to 40 characters")
+        line = _gpu_line(node, path, lines)
+        key = f"{label}:{team_code}:{model}"
+        if (line.pk, key) in seen:
+            raise ProgramFileError(path, f"duplicate GPU allocation {key} on {line.code}")
+        seen.add((line.pk, key))
+        amount = read(node, "amount_krw", path, positive_integer, default=None)
+        if amount is None:
+            amount = illustrative_gpu_amount(count, start, end, rate)
+            derivation = (f"KRW amount illustrative (not published): {count} GPUs x {days_inclusive(start, end)} days "
+                          f"x {krw(rate)} per GPU-day")
+            meta = {"is_illustrative": True,
+                    "source_note": "; ".join(part for part in (meta["source_note"], derivation) if part)}
+        values = {"consortium": consortium, "period_start": start, "planned_period_end": end, "amount_krw": amount,
+                  "gpu_model": model, "gpu_count": count, **meta}
+        existing = Allocation.objects.filter(line=line, load_key=key).first()
+        if existing is None or not existing.is_frozen:
+            values["period_end"] = end
+        elif (existing.amount_krw, existing.gpu_count, existing.period_start, existing.planned_period_end) != (
+                amount, count, start, end):
+            raise ProgramFileError(path, f"allocation {key} is frozen; its amount, count and period cannot change")
+        sync_row(Allocation, {"line": line, "load_key": key}, values, report, path)
+        touched[line.pk] = line
+    for line in touched.values():
+        total = Allocation.objects.filter(line=line).aggregate(total=Sum(committed_krw()))["total"] or 0
+        if total > line.amount_krw:
+            raise ProgramFileError("budget.gpu_allocations", f"allocations on {line.code} total {krw(total)}, "
+                                   f"more than the line's {krw(line.amount_krw)}")
+
+
+def _note_key_claim(notes: dict[tuple[str, str], str], key: tuple[str, str], path: str) -> None:
+    if key in notes:
+        raise ProgramFileError(path, f"duplicate GPU note for {key[1]} in {key[0]} (see {notes[key]})")
+    notes[key] = path
+
+
+def _gpu_notes_load(budget: dict, context, report: LoadReport, notes: dict[tuple[str, str], str]) -> None:
+    for i, raw in enumerate(list_at(budget.get("gpu_notes"), "budget.gpu_notes")):
+        path = f"budget.gpu_notes[{i}]"
+        node = mapping_at(raw, path)
+        label, start, end = _half_year(node, path)
+        team_code = read(node, "consortium", path, text)
+        consortium = None if team_code == "*" else _consortium_ref(context, team_code, f"{path}.consortium")
+        _note_key_claim(notes, (label, team_code), path)
+        sync_row(
+            GpuNote,
+            {"program": context.program, "period_label": label, "consortium": consortium},
+            {"period_start": start, "period_end": end, "note": read(node, "note", path, text), **sourced(node, path)},
             report,
             path,
         )
