@@ -21,6 +21,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from common.audit import audit_record
+from common.pg_copy import copy_supported, pg_copy_csv_stream
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx", "json")
@@ -37,9 +38,9 @@ def neutralise(value):
 @dataclass(frozen=True)
 class ExportColumn:
     header: str
-    # A field path for values_list(), or a callable over the row dict for computed columns.
-    source: str
-    is_text: bool = True
+    source: str  # a field path for values_list()
+    # text | number | bool | datetime | date | json: decides neutralising and how a value is written.
+    kind: str = "text"
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,13 @@ class ExportSpec:
     name: str
     title: str
     columns: tuple[ExportColumn, ...]
-    queryset: Callable  # (user) -> QuerySet, already scoped to what the user may see
+    # (user) -> QuerySet already scoped to what the user may see; rows come from values_list(sources).
+    queryset: Callable | None = None
     filterset_class: type | None = None
     read_roles: frozenset = frozenset()
+    # For rows that are not one queryset (e.g. a standings table kept as JSON):
+    # (user, query_params) -> (row_count, iterator of tuples in column order). Raises ValidationError on bad params.
+    row_source: Callable | None = None
 
 
 _REGISTRY: dict[str, ExportSpec] = {}
@@ -76,26 +81,28 @@ def export_specs() -> dict[str, ExportSpec]:
     return dict(_REGISTRY)
 
 
-def _cell(value):
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
-    if isinstance(value, dt.date):
+def _cell(value, kind: str):
+    if value is None:
+        return None
+    if kind == "text":
+        return neutralise(value if isinstance(value, str) else str(value))
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "datetime":
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.isoformat(timespec="microseconds")
+    if kind == "date":
         return value.isoformat()
+    if kind == "json":
+        return neutralise(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str))
     return value
 
 
 def export_rows(qs: QuerySet, columns: Iterable[ExportColumn]) -> Iterator[tuple]:
     """Rows as tuples, fetched in chunks through a server-side cursor (constant memory)."""
-    columns = tuple(columns)
-    text_positions = [i for i, c in enumerate(columns) if c.is_text]
+    kinds = [c.kind for c in columns]
     for row in qs.values_list(*(c.source for c in columns)).iterator(chunk_size=5000):
-        row = [_cell(v) for v in row]
-        for i in text_positions:
-            value = row[i]
-            if value is not None and not isinstance(value, str):
-                value = str(value)
-            row[i] = neutralise(value)
-        yield tuple(row)
+        yield tuple(_cell(v, k) for v, k in zip(row, kinds, strict=True))
 
 
 def _csv_stream(headers: list[str], rows: Iterator[tuple]) -> Iterator[bytes]:
@@ -151,9 +158,12 @@ def _xlsx_file(headers: list[str], rows: Iterator[tuple], sheet_title: str):
     return spool
 
 
-def export_response(*, spec: ExportSpec, fmt: str, user, params: dict, filtered_qs: QuerySet):
+def export_response(*, spec: ExportSpec, fmt: str, user, params: dict, filtered_qs: QuerySet | None = None,
+                    row_count: int | None = None, rows: Iterator[tuple] | None = None):
     """Record the export in the audit trail, then send the rows in the asked format."""
-    row_count = filtered_qs.count()
+    if filtered_qs is not None:
+        row_count = filtered_qs.count()
+        rows = export_rows(filtered_qs, spec.columns)
     audit_record(
         actor=user,
         action="export",
@@ -162,10 +172,15 @@ def export_response(*, spec: ExportSpec, fmt: str, user, params: dict, filtered_
         extra={"format": fmt, "filters": params, "row_count": row_count},
     )
     headers = [c.header for c in spec.columns]
-    rows = export_rows(filtered_qs, spec.columns)
+    if fmt == "csv" and filtered_qs is not None and copy_supported(filtered_qs, spec.columns):
+        rows = None
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     filename = f"kai-{spec.name}-{stamp}.{fmt}"
-    if fmt == "csv":
+    if fmt == "csv" and rows is None:
+        response = StreamingHttpResponse(
+            pg_copy_csv_stream(filtered_qs, spec.columns, headers), content_type="text/csv; charset=utf-8"
+        )
+    elif fmt == "csv":
         response = StreamingHttpResponse(_csv_stream(headers, rows), content_type="text/csv; charset=utf-8")
     elif fmt == "json":
         response = StreamingHttpResponse(_json_stream(headers, rows), content_type="application/json")

@@ -8,7 +8,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
 from common.api.permissions import effective_roles
-from common.exports import FORMATS, export_response, export_specs
+from common.exports import FORMATS, export_response, export_specs, neutralise
 
 
 class IgnoreAcceptNegotiation(BaseContentNegotiation):
@@ -46,8 +46,12 @@ class ExportView(APIView):
             raise Http404
         if not effective_roles(request.user) & set(spec.read_roles):
             raise exceptions.PermissionDenied()
-        qs = spec.queryset(request.user)
         params = {k: v for k, v in request.query_params.items()}
+        if spec.row_source is not None:
+            row_count, rows = spec.row_source(request.user, request.query_params)
+            return export_response(spec=spec, fmt=fmt, user=request.user, params=params, row_count=row_count,
+                                   rows=(tuple(neutralise(v) for v in row) for row in rows))
+        qs = spec.queryset(request.user)
         if spec.filterset_class is not None:
             filterset = spec.filterset_class(request.query_params, queryset=qs, request=request)
             if not filterset.is_valid():

@@ -99,3 +99,44 @@ def test_bad_filter_is_a_clear_400(api_as):
     response = api_as(Role.AUDITOR).get("/api/v1/exports/audit-events.csv", {"occurred_after": "yesterday"})
     assert response.status_code == 400
     assert "occurred_after" in response.json()["errors"]
+
+
+def _upload_results(role_users, rows: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from consortia.models import Consortium
+    from evaluations.models import Benchmark, Phase, PhaseBenchmark
+    from evaluations.services.rubric import phase_benchmark_add
+    from evaluations.services.scoring import result_upload_create
+
+    phase = Phase.objects.get(code="P2")
+    for code in ("MMLU-Pro", "HLE"):
+        if not PhaseBenchmark.objects.filter(phase=phase, benchmark__code=code).exists():
+            phase_benchmark_add(phase=phase, benchmark=Benchmark.objects.get(code=code), group="common",
+                                actor=role_users[Role.MINISTRY_STAFF])
+    member = role_users[Role.CONSORTIUM_MEMBER]
+    return result_upload_create(
+        phase=phase,
+        consortium=Consortium.objects.get(code="LG"),
+        file=SimpleUploadedFile("results.csv", rows.encode("utf-8"), content_type="text/csv"),
+        actor=member,
+    )
+
+
+def test_results_export_writes_rows_the_same_way_on_every_database(api_as, role_users):
+    upload = _upload_results(
+        role_users,
+        "benchmark,score,model_version,notes\nMMLU-Pro,81.5,v2,=SUM(A1)\nHLE,12.25,v2,한국어 메모\n",
+    )
+    raw = _body(api_as(Role.AUDITOR).get("/api/v1/exports/results.csv", {"consortium": "LG"}))
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["phase", "consortium", "benchmark", "score", "model_version", "notes", "source_row",
+                       "upload_id", "file", "sha256", "uploaded_at", "uploaded_by", "current"]
+    by_benchmark = {r[2]: r for r in rows[1:]}
+    assert by_benchmark["MMLU-Pro"][:8] == ["P2", "LG", "MMLU-Pro", "81.5000", "v2", "'=SUM(A1)", "2", str(upload.pk)]
+    assert by_benchmark["HLE"][5] == "한국어 메모"
+    assert by_benchmark["HLE"][12] == "true"
+    from django.utils import timezone
+
+    assert by_benchmark["HLE"][10] == timezone.localtime(upload.uploaded_at).isoformat(timespec="microseconds")
