@@ -209,42 +209,76 @@ def benchmark_ratio(*, score: Decimal, reference: Decimal, higher_is_better: boo
     return None if score == 0 else reference / score
 
 
-def _team_benchmarks(inputs: PhaseInputs, team: Team) -> list[BenchmarkSpec]:
-    return [b for b in inputs.benchmarks if b.consortium_id is None or b.consortium_id == team.consortium_id]
+class _Layout:
+    """The benchmark set one team is measured on, grouped (shared by every team with the same set)."""
+
+    __slots__ = ("specs", "codes", "by_group")
+
+    def __init__(self, specs: list[BenchmarkSpec]):
+        self.specs = specs
+        self.codes = [spec.code for spec in specs]
+        self.by_group: dict[str, list[str]] = {}
+        for spec in specs:
+            self.by_group.setdefault(spec.group, []).append(spec.code)
+        if len(self.by_group) == 1:
+            # One group: the same list object as the whole set, so its mean is computed once.
+            self.by_group = {group: self.codes for group in self.by_group}
 
 
-def _ratios(team: Team, specs: list[BenchmarkSpec], missing: list[MissingItem]) -> list[Decimal] | None:
-    """Per-benchmark ratios, or None (with the reasons appended) when any is unavailable."""
-    if not team.target_model:
-        missing.append(MissingItem(Missing.NO_TARGET_MODEL))
-        return None
-    ratios: list[Decimal] = []
-    complete = True
-    for spec in specs:
-        score = team.benchmark_scores.get(spec.code)
-        reference = team.reference_scores.get(spec.code)
-        if score is None:
-            missing.append(MissingItem(Missing.BENCHMARK_RESULT, spec.code))
-            complete = False
-        if reference is None:
-            missing.append(MissingItem(Missing.REFERENCE_SCORE, spec.code))
-            complete = False
-        if score is None or reference is None:
-            continue
-        ratio = benchmark_ratio(score=score, reference=reference, higher_is_better=spec.higher_is_better)
-        if ratio is None:
-            missing.append(MissingItem(Missing.REFERENCE_SCORE, spec.code))
-            complete = False
-            continue
-        ratios.append(ratio)
-    return ratios if complete else None
+class _BenchmarkView:
+    """One team's benchmark ratios, computed once and shared by the criteria and the frontier ratio."""
+
+    __slots__ = ("layout", "ratios", "missing", "_means")
+
+    def __init__(self, layout: _Layout, team: Team):
+        self.layout = layout
+        self.ratios: dict[str, Decimal] = {}
+        self.missing: dict[str, list[MissingItem]] = {}
+        self._means: dict[int, Decimal] = {}
+        if not team.target_model:
+            return
+        scores, references, ratios = team.benchmark_scores, team.reference_scores, self.ratios
+        for spec in layout.specs:
+            code = spec.code
+            score, reference = scores.get(code), references.get(code)
+            if score is not None and reference is not None:
+                if spec.higher_is_better:
+                    ratio = score / reference if reference else None
+                else:
+                    ratio = reference / score if score else None
+                if ratio is not None:
+                    ratios[code] = ratio
+                    continue
+            reasons = []
+            if score is None:
+                reasons.append(MissingItem(Missing.BENCHMARK_RESULT, code))
+            if reference is None or (score is not None and ratio is None):
+                reasons.append(MissingItem(Missing.REFERENCE_SCORE, code))
+            self.missing[code] = reasons
+
+    def mean(self, codes: list[str], team: Team, missing: list[MissingItem]) -> Decimal | None:
+        """Mean ratio over ``codes``, or None (with the reasons appended) when any is unavailable."""
+        if not team.target_model:
+            missing.append(MissingItem(Missing.NO_TARGET_MODEL))
+            return None
+        if self.missing:
+            gaps = [item for code in codes for item in self.missing.get(code, ())]
+            if gaps:
+                missing.extend(gaps)
+                return None
+        cached = self._means.get(id(codes))
+        if cached is None:
+            cached = self._means[id(codes)] = _mean([self.ratios[code] for code in codes])
+        return cached
 
 
 def _mean(values: list[Decimal]) -> Decimal:
     return sum(values, Decimal(0)) / len(values)
 
 
-def _component_earned(inputs: PhaseInputs, team: Team, component: Component) -> tuple[Decimal | None, list[MissingItem]]:
+def _component_earned(
+    view: _BenchmarkView, team: Team, component: Component
+) -> tuple[Decimal | None, list[MissingItem]]:
     missing: list[MissingItem] = []
     if component.source == Source.PANEL:
         whole = team.panel_points.get(component.key)
@@ -270,16 +304,15 @@ def _component_earned(inputs: PhaseInputs, team: Team, component: Component) -> 
             return None, [MissingItem(Missing.SHEETS_NOT_SUBMITTED, f"{team.sheets_submitted}/{team.sheets_assigned}")]
         return sum(values, Decimal(0)), missing
     # Benchmarks: each criterion earns max × min(mean ratio of its group, 1).
-    specs = _team_benchmarks(inputs, team)
     earned = Decimal(0)
     for criterion in component.criteria:
-        group = [s for s in specs if s.group == criterion.benchmark_group]
-        if not group:
+        codes = view.layout.by_group.get(criterion.benchmark_group)
+        if not codes:
             missing.append(MissingItem(Missing.NO_BENCHMARKS, f"{component.key}/{criterion.key}"))
             continue
-        ratios = _ratios(team, group, missing)
-        if ratios is not None:
-            earned += criterion.max_points * min(_mean(ratios), Decimal(1))
+        ratio = view.mean(codes, team, missing)
+        if ratio is not None:
+            earned += criterion.max_points * min(ratio, Decimal(1))
     if not component.criteria:
         missing.append(MissingItem(Missing.NO_BENCHMARKS, component.key))
     return (None if missing else earned), _dedupe(missing)
@@ -289,12 +322,11 @@ def _dedupe(items: list[MissingItem]) -> list[MissingItem]:
     return list(dict.fromkeys(items))
 
 
-def _frontier(inputs: PhaseInputs, team: Team) -> Decimal | None:
-    specs = _team_benchmarks(inputs, team)
-    if not specs:
+def _frontier(view: _BenchmarkView, team: Team) -> Decimal | None:
+    if not view.layout.codes:
         return None
-    ratios = _ratios(team, specs, [])
-    return None if ratios is None else _round(_mean(ratios), RATIO_PLACES)
+    ratio = view.mean(view.layout.codes, team, [])
+    return None if ratio is None else _round(ratio, RATIO_PLACES)
 
 
 def compute_standings(
@@ -310,19 +342,27 @@ def compute_standings(
     if cut_count is not None and cut_count < 0:
         raise InvalidInputs("the cut count cannot be negative")
 
+    shared = [b for b in inputs.benchmarks if b.consortium_id is None]
+    own: dict[int, list[BenchmarkSpec]] = {}
+    for b in inputs.benchmarks:
+        if b.consortium_id is not None:
+            own.setdefault(b.consortium_id, []).append(b)
+    shared_layout = _Layout(shared)
     scored = []
     for team in inputs.teams:
+        layout = _Layout(shared + own[team.consortium_id]) if team.consortium_id in own else shared_layout
+        view = _BenchmarkView(layout, team)
         points: list[ComponentPoints] = []
         missing: list[MissingItem] = []
         for component in components:
-            earned, reasons = _component_earned(inputs, team, component)
+            earned, reasons = _component_earned(view, team, component)
             missing.extend(reasons)
             value = None if earned is None or component.scale == 0 else _round(component.weight * earned / component.scale)
             points.append(ComponentPoints(component.key, component.weight, value))
         gates = tuple((key, team.gates.get(key)) for key in inputs.gates)
         missing.extend(MissingItem(Missing.GATE_DECISION, key) for key, passed in gates if passed is None)
         total = None if missing else sum((p.points for p in points), Decimal(0))
-        frontier = _frontier(inputs, team)
+        frontier = _frontier(view, team)
         meets = None if frontier is None else frontier >= inputs.frontier_threshold
         scored.append((team, tuple(points), total, frontier, meets, gates, tuple(_dedupe(missing))))
 
@@ -375,14 +415,58 @@ def _plain(value):
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return _number(value)
     return value
 
 
+def _number(value: Decimal) -> str:
+    """Canonical text of a number: 9.20 and 9.2 read the same (cheap path for the usual plain form)."""
+    text = str(value)
+    if "E" in text:
+        return format(value.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def inputs_digest(inputs: PhaseInputs) -> str:
-    """sha256 of the canonical JSON of the inputs: equal inputs, equal digest, whatever their order."""
-    data = _plain(inputs)
-    data["teams"] = sorted(data["teams"], key=lambda t: t["consortium_id"])
-    data["benchmarks"] = sorted(data["benchmarks"], key=lambda b: (b["code"], b["consortium_id"] or 0))
-    payload = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    """sha256 of the canonical JSON of the inputs: equal inputs, equal digest, whatever their order.
+
+    Teams are hashed one by one and mappings shared between teams (the same target model's reference
+    scores) are serialised once; the digest is still a function of the values only. Numbers must be
+    Decimals (as everywhere in these inputs).
+    """
+    digest = hashlib.sha256()
+    head = {
+        "components": _plain(inputs.components),
+        "gates": list(inputs.gates),
+        "benchmarks": sorted((_plain(b) for b in inputs.benchmarks), key=lambda b: (b["code"], b["consortium_id"] or 0)),
+        "teams_advancing": inputs.teams_advancing,
+        "frontier_threshold": _number(inputs.frontier_threshold),
+    }
+    digest.update(json.dumps(head, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
+    memo: dict[int, tuple[Mapping, str]] = {}
+
+    def mapping(m: Mapping, numbers: bool = True) -> str:
+        cached = memo.get(id(m))
+        if cached is None or cached[0] is not m:
+            # normalize() gives equal numbers one text (9.20 and 9.2 both "9.2"; 100 is "1E+2").
+            keys = sorted(m)
+            values = map(m.__getitem__, keys)
+            # Unit/record separators cannot occur in benchmark codes or rubric keys.
+            text = "\x1f".join(keys) + "\x1e" + "\x1f".join(map(str, map(Decimal.normalize, values) if numbers else values))
+            cached = memo[id(m)] = (m, text)
+        return cached[1]
+
+    for team in sorted(inputs.teams, key=lambda t: t.consortium_id):
+        digest.update(b"\n")
+        digest.update(json.dumps(
+            [team.consortium_id, team.label, team.target_model, team.sheets_assigned, team.sheets_submitted],
+            separators=(",", ":"), ensure_ascii=False,
+        ).encode())
+        for part in (team.benchmark_scores, team.reference_scores, team.evaluator_points, team.panel_points):
+            digest.update(b"|")
+            digest.update(mapping(part).encode())
+        digest.update(b"|")
+        digest.update(mapping(team.gates, numbers=False).encode())
+    return digest.hexdigest()

@@ -51,9 +51,10 @@ def _lock_phase_standings(phase_id: int, *, wait: bool) -> bool:
 def _snapshot_write(phase: Phase, *, trigger: str, started: float) -> RecomputeResult:
     """Compute from the current inputs and store a snapshot, if still current (caller holds the lock)."""
     generation = phase.standings_generation
-    latest = StandingsSnapshot.objects.filter(phase=phase).order_by("-generation").first()
-    if latest is not None and latest.generation >= generation:
-        return RecomputeResult("current", latest)
+    # Only the generation is read here: the previous table (large JSON) is loaded only when it is returned.
+    latest = StandingsSnapshot.objects.filter(phase=phase).order_by("-generation").values_list("pk", "generation").first()
+    if latest is not None and latest[1] >= generation:
+        return RecomputeResult("current", StandingsSnapshot.objects.get(pk=latest[0]))
     inputs = standings_inputs(phase=phase)
     table = pure.compute_standings(inputs)
     digest = pure.inputs_digest(inputs)
