@@ -71,8 +71,18 @@ class GpuNoteAdmin(ReadOnlyAdmin):
 
 @admin.register(Allocation)
 class AllocationAdmin(ReadOnlyAdmin):
-    list_display = ("line", "consortium", "period_start", "period_end", "gpu_model", "gpu_count", "amount_krw",
-                    "released_krw", "status", "is_illustrative")
+    list_display = (
+        "line",
+        "consortium",
+        "period_start",
+        "period_end",
+        "gpu_model",
+        "gpu_count",
+        "amount_krw",
+        "released_krw",
+        "status",
+        "is_illustrative",
+    )
     list_filter = ("status", "line__category", "consortium")
     list_select_related = ("line", "consortium")
     search_fields = ("line__code", "consortium__code", "load_key")
@@ -92,8 +102,11 @@ class ExecutionAdmin(ReadOnlyAdmin):
             try:
                 execution_approve(execution=execution, actor=request.user)
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"#{execution.pk}: {' '.join(getattr(exc, 'messages', [str(exc)]))}",
-                                  messages.ERROR)
+                self.message_user(
+                    request,
+                    f"#{execution.pk}: {' '.join(getattr(exc, 'messages', [str(exc)]))}",
+                    messages.ERROR,
+                )
             else:
                 approved += 1
         if approved:

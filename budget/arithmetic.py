@@ -67,8 +67,16 @@ class FreezeTerms:
     retained_krw: int
 
 
-def freeze_terms(*, amount_krw: int, period_start: dt.date, period_end: dt.date, planned_period_end: dt.date,
-                 effective_on: dt.date, spent_krw: int, is_gpu: bool) -> FreezeTerms:
+def freeze_terms(
+    *,
+    amount_krw: int,
+    period_start: dt.date,
+    period_end: dt.date,
+    planned_period_end: dt.date,
+    effective_on: dt.date,
+    spent_krw: int,
+    is_gpu: bool,
+) -> FreezeTerms:
     """What an allocation keeps and releases when its team is eliminated as of ``effective_on``.
 
     ``effective_on`` is the last day of support. GPU support stops that day: the period is cut to it (to

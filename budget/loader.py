@@ -6,15 +6,16 @@ GPU allocations: the program publishes GPU counts per team and half-year but not
 Unless a row gives ``amount_krw``, its KRW amount is derived transparently as GPUs × days × a per-GPU-day
 rate (``budget.gpu_rate_krw_per_gpu_day``, default ₩200,000 ≈ ₩8,333 per GPU-hour, chosen so that the
 published allocations fit in the ₩157.6bn leasing line), and the allocation is marked illustrative with
-the derivation in its source note. Teams that already left the program have their allocations frozen as
-of their leaving date, by the same service the evaluations finalize step uses.
+the derivation in its source note. Allocations of teams that already left are recorded frozen as of the
+leaving date (same rule as the freeze service; like all loaded data, not an audit event); allocations
+still active when the file records a departure are frozen through the service itself.
 """
 
 from __future__ import annotations
 
 from django.db.models import Sum
 
-from budget.arithmetic import days_inclusive, half_year_period, illustrative_gpu_amount, krw
+from budget.arithmetic import days_inclusive, freeze_terms, half_year_period, illustrative_gpu_amount, krw
 from budget.models import (
     Allocation,
     BudgetLine,
@@ -50,10 +51,15 @@ def budget_section_load(data: dict, context, report: LoadReport) -> None:
     notes: dict[tuple[str, str], str] = {}  # (period, team code) -> key path of the row that made the note
     _gpu_allocations_load(budget, context, report, lines, notes)
     _gpu_notes_load(budget, context, report, notes)
+    # Allocations that were active before the file recorded the team's departure are frozen by the service
+    # (audited, late pending spending rejected), as the evaluations finalize step would have done.
     for consortium in context.consortia.values():
         if not consortium.is_active and consortium.left_on is not None:
             allocations_freeze_for_elimination(
-                consortium=consortium, phase=consortium.left_in_phase, effective_on=consortium.left_on, actor=None
+                consortium=consortium,
+                phase=consortium.left_in_phase,
+                effective_on=consortium.left_on,
+                actor=None,
             )
 
 
@@ -113,7 +119,9 @@ def _caps_load(budget: dict, context, report: LoadReport) -> None:
         category = read(node, "category", path, categories)
         fiscal_year = read(node, "fiscal_year", path, positive_integer, default=None)
         if (category, fiscal_year) in seen:
-            raise ProgramFileError(f"{path}.category", f"duplicate cap for {category} ({fiscal_year or 'every year'})")
+            raise ProgramFileError(
+                f"{path}.category", f"duplicate cap for {category} ({fiscal_year or 'every year'})"
+            )
         seen.add((category, fiscal_year))
         sync_row(
             CategoryCap,
@@ -155,9 +163,16 @@ def _gpu_line(node: dict, path: str, lines: dict[str, BudgetLine]) -> BudgetLine
     return gpu_lines[0]
 
 
-def _gpu_allocations_load(budget: dict, context, report: LoadReport, lines: dict[str, BudgetLine],
-                          notes: dict[tuple[str, str], str]) -> None:
-    rate = read(budget, "gpu_rate_krw_per_gpu_day", "budget", positive_integer, default=DEFAULT_GPU_RATE_KRW_PER_GPU_DAY)
+def _gpu_allocations_load(
+    budget: dict, context, report: LoadReport, lines: dict[str, BudgetLine], notes: dict[tuple[str, str], str]
+) -> None:
+    rate = read(
+        budget,
+        "gpu_rate_krw_per_gpu_day",
+        "budget",
+        positive_integer,
+        default=DEFAULT_GPU_RATE_KRW_PER_GPU_DAY,
+    )
     seen: set[tuple[int, str]] = set()
     touched: dict[int, BudgetLine] = {}
     for i, raw in enumerate(list_at(budget.get("gpu_allocations"), "budget.gpu_allocations")):
@@ -173,9 +188,18 @@ def _gpu_allocations_load(budget: dict, context, report: LoadReport, lines: dict
         if count == 0:
             # "No government GPUs this period" is a fact about the team, not an allocation.
             _note_key_claim(notes, (label, team_code), path)
-            sync_row(GpuNote, {"program": context.program, "period_label": label, "consortium": consortium},
-                     {"period_start": start, "period_end": end, "note": "no government GPUs in this period", **meta},
-                     report, path)
+            sync_row(
+                GpuNote,
+                {"program": context.program, "period_label": label, "consortium": consortium},
+                {
+                    "period_start": start,
+                    "period_end": end,
+                    "note": "no government GPUs in this period",
+                    **meta,
+                },
+                report,
+                path,
+            )
             continue
         model = read(node, "gpu_model", path, text)
         if not model or len(model) > 40:
@@ -188,31 +212,73 @@ def _gpu_allocations_load(budget: dict, context, report: LoadReport, lines: dict
         amount = read(node, "amount_krw", path, positive_integer, default=None)
         if amount is None:
             amount = illustrative_gpu_amount(count, start, end, rate)
-            derivation = (f"KRW amount illustrative (not published): {count} GPUs x {days_inclusive(start, end)} days "
-                          f"x {krw(rate)} per GPU-day")
-            meta = {"is_illustrative": True,
-                    "source_note": "; ".join(part for part in (meta["source_note"], derivation) if part)}
-        values = {"consortium": consortium, "period_start": start, "planned_period_end": end, "amount_krw": amount,
-                  "gpu_model": model, "gpu_count": count, **meta}
+            derivation = (
+                f"KRW amount illustrative (not published): {count} GPUs x {days_inclusive(start, end)} days "
+                f"x {krw(rate)} per GPU-day"
+            )
+            meta = {
+                "is_illustrative": True,
+                "source_note": "; ".join(part for part in (meta["source_note"], derivation) if part),
+            }
+        values = {
+            "consortium": consortium,
+            "period_start": start,
+            "planned_period_end": end,
+            "amount_krw": amount,
+            "gpu_model": model,
+            "gpu_count": count,
+            **meta,
+        }
         existing = Allocation.objects.filter(line=line, load_key=key).first()
-        if existing is None or not existing.is_frozen:
+        if existing is None and not consortium.is_active and consortium.left_on is not None:
+            values.update(_frozen_as_recorded(consortium, line, start, end, amount))
+        elif existing is None or not existing.is_frozen:
             values["period_end"] = end
-        elif (existing.amount_krw, existing.gpu_count, existing.period_start, existing.planned_period_end) != (
-                amount, count, start, end):
-            raise ProgramFileError(path, f"allocation {key} is frozen; its amount, count and period cannot change")
+        elif (
+            existing.amount_krw,
+            existing.gpu_count,
+            existing.period_start,
+            existing.planned_period_end,
+        ) != (amount, count, start, end):
+            raise ProgramFileError(
+                path, f"allocation {key} is frozen; its amount, count and period cannot change"
+            )
         sync_row(Allocation, {"line": line, "load_key": key}, values, report, path)
         touched[line.pk] = line
     for line in touched.values():
         total = Allocation.objects.filter(line=line).aggregate(total=Sum(committed_krw()))["total"] or 0
         if total > line.amount_krw:
-            raise ProgramFileError("budget.gpu_allocations", f"allocations on {line.code} total {krw(total)}, "
-                                   f"more than the line's {krw(line.amount_krw)}")
+            raise ProgramFileError(
+                "budget.gpu_allocations",
+                f"allocations on {line.code} total {krw(total)}, more than the line's {krw(line.amount_krw)}",
+            )
 
 
 def _note_key_claim(notes: dict[tuple[str, str], str], key: tuple[str, str], path: str) -> None:
     if key in notes:
         raise ProgramFileError(path, f"duplicate GPU note for {key[1]} in {key[0]} (see {notes[key]})")
     notes[key] = path
+
+
+def _frozen_as_recorded(consortium, line: BudgetLine, start, end, amount: int) -> dict:
+    """A new allocation of a team that already left is recorded frozen as of its leaving date, by the same
+    rule as the freeze service (nothing was spent against a row that did not exist yet)."""
+    terms = freeze_terms(
+        amount_krw=amount,
+        period_start=start,
+        period_end=end,
+        planned_period_end=end,
+        effective_on=consortium.left_on,
+        spent_krw=0,
+        is_gpu=line.category == Category.GPU,
+    )
+    return {
+        "period_end": terms.period_end,
+        "status": Allocation.Status.FROZEN,
+        "frozen_on": consortium.left_on,
+        "frozen_in_phase": consortium.left_in_phase,
+        "released_krw": terms.released_krw,
+    }
 
 
 def _gpu_notes_load(budget: dict, context, report: LoadReport, notes: dict[tuple[str, str], str]) -> None:
@@ -226,7 +292,12 @@ def _gpu_notes_load(budget: dict, context, report: LoadReport, notes: dict[tuple
         sync_row(
             GpuNote,
             {"program": context.program, "period_label": label, "consortium": consortium},
-            {"period_start": start, "period_end": end, "note": read(node, "note", path, text), **sourced(node, path)},
+            {
+                "period_start": start,
+                "period_end": end,
+                "note": read(node, "note", path, text),
+                **sourced(node, path),
+            },
             report,
             path,
         )

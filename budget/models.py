@@ -88,7 +88,7 @@ class BudgetLineAmendment(models.Model):
     amended_at = models.DateTimeField(_("amended at"))
 
     class Meta:
-        ordering = ("line", "amended_at", "id")
+        ordering = ("line_id", "amended_at", "id")
         verbose_name = _("budget line amendment")
         verbose_name_plural = _("budget line amendments")
         constraints = [
@@ -119,7 +119,9 @@ class CategoryCap(SourcedMixin):
     A cap for a specific fiscal year overrides the every-year cap (fiscal_year empty) of the same category.
     """
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="category_caps", verbose_name=_("program"))
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="category_caps", verbose_name=_("program")
+    )
     category = models.CharField(_("category"), max_length=30, choices=Category.choices)
     fiscal_year = models.PositiveSmallIntegerField(
         _("fiscal year"), null=True, blank=True, help_text=_("Empty: the cap applies to every fiscal year.")
@@ -127,7 +129,7 @@ class CategoryCap(SourcedMixin):
     per_team_amount_krw = models.BigIntegerField(_("per-team cap (KRW)"))
 
     class Meta:
-        ordering = ("program", "category", "fiscal_year")
+        ordering = ("program_id", "category", "fiscal_year")
         verbose_name = _("per-team category cap")
         verbose_name_plural = _("per-team category caps")
         constraints = [
@@ -166,7 +168,7 @@ class ReferenceFigure(SourcedMixin):
     amount_krw = models.BigIntegerField(_("amount (KRW)"))
 
     class Meta:
-        ordering = ("program", "code")
+        ordering = ("program_id", "code")
         verbose_name = _("reference figure")
         verbose_name_plural = _("reference figures")
         constraints = [
@@ -190,18 +192,24 @@ class GpuNote(SourcedMixin):
     """A remark on a team's GPU situation in a period that is not an allocation (e.g. a GPU lessor that
     uses its own cluster). No consortium means the note concerns the whole program."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="gpu_notes", verbose_name=_("program"))
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="gpu_notes", verbose_name=_("program")
+    )
     period_label = models.CharField(_("period"), max_length=10)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     consortium = models.ForeignKey(
-        Consortium, on_delete=models.PROTECT, null=True, blank=True, related_name="gpu_notes",
+        Consortium,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="gpu_notes",
         verbose_name=_("consortium"),
     )
     note = models.TextField(_("note"))
 
     class Meta:
-        ordering = ("program", "period_start", "consortium__code")
+        ordering = ("program_id", "period_start", "id")
         verbose_name = _("GPU note")
         verbose_name_plural = _("GPU notes")
         constraints = [
@@ -241,7 +249,9 @@ class Allocation(SourcedMixin):
         ACTIVE = "active", _("Active")
         FROZEN = "frozen", _("Frozen")
 
-    line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("budget line"))
+    line = models.ForeignKey(
+        BudgetLine, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("budget line")
+    )
     consortium = models.ForeignKey(
         Consortium, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("consortium")
     )
@@ -254,20 +264,28 @@ class Allocation(SourcedMixin):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     frozen_on = models.DateField(_("frozen on"), null=True, blank=True)
     frozen_in_phase = models.ForeignKey(
-        "evaluations.Phase", on_delete=models.PROTECT, null=True, blank=True, related_name="frozen_allocations",
+        "evaluations.Phase",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="frozen_allocations",
         verbose_name=_("frozen by phase"),
     )
     released_krw = models.BigIntegerField(_("released back to the line (KRW)"), default=0)
     # Natural key of rows that come from the program file (e.g. "2026H1:LG:B200"); blank for portal entries.
     load_key = models.CharField(_("program file key"), max_length=80, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        ordering = ("line", "period_start", "consortium__code", "gpu_model", "id")
+        ordering = ("line_id", "period_start", "id")
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
         indexes = [models.Index(fields=("consortium", "status"), name="budget_alloc_team_status")]
@@ -294,7 +312,8 @@ class Allocation(SourcedMixin):
                 violation_error_message=_("Support can only end early through a freeze."),
             ),
             models.CheckConstraint(
-                condition=Q(status="active", frozen_on__isnull=True) | Q(status="frozen", frozen_on__isnull=False),
+                condition=Q(status="active", frozen_on__isnull=True)
+                | Q(status="frozen", frozen_on__isnull=False),
                 name="allocation_frozen_on_matches_status",
                 violation_error_message=_("A frozen allocation has a freeze date; an active one has none."),
             ),
@@ -309,7 +328,9 @@ class Allocation(SourcedMixin):
                 fields=("line", "load_key"),
                 condition=~Q(load_key=""),
                 name="allocation_unique_load_key",
-                violation_error_message=_("The program file already has an allocation with this key on the line."),
+                violation_error_message=_(
+                    "The program file already has an allocation with this key on the line."
+                ),
             ),
         ]
 
@@ -350,14 +371,18 @@ class Execution(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("approved or rejected by"),
     )
     decided_at = models.DateTimeField(_("approved or rejected at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 
     class Meta:
-        ordering = ("allocation", "spent_on", "id")
+        ordering = ("allocation_id", "spent_on", "id")
         verbose_name = _("execution")
         verbose_name_plural = _("executions")
         indexes = [models.Index(fields=("allocation", "status"), name="budget_exec_alloc_status")]
@@ -396,7 +421,7 @@ class GpuUsageReport(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"))
 
     class Meta:
-        ordering = ("consortium", "-uploaded_at", "-id")
+        ordering = ("-uploaded_at", "-id")
         verbose_name = _("GPU usage report")
         verbose_name_plural = _("GPU usage reports")
 
@@ -408,7 +433,9 @@ class GpuUsageEntry(models.Model):
     """GPU-hours a team used in one month on one GPU model. A later upload covering the same month
     supersedes the earlier rows (kept for history, ``is_current`` false)."""
 
-    report = models.ForeignKey(GpuUsageReport, on_delete=models.PROTECT, related_name="entries", verbose_name=_("report"))
+    report = models.ForeignKey(
+        GpuUsageReport, on_delete=models.PROTECT, related_name="entries", verbose_name=_("report")
+    )
     consortium = models.ForeignKey(
         Consortium, on_delete=models.PROTECT, related_name="gpu_usage_entries", verbose_name=_("consortium")
     )
@@ -419,12 +446,16 @@ class GpuUsageEntry(models.Model):
     row_number = models.PositiveIntegerField(_("row in file"))
     is_current = models.BooleanField(_("current"), default=True)
     superseded_by = models.ForeignKey(
-        GpuUsageReport, on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_entries",
+        GpuUsageReport,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_entries",
         verbose_name=_("superseded by"),
     )
 
     class Meta:
-        ordering = ("consortium", "month", "gpu_model", "-id")
+        ordering = ("consortium_id", "month", "gpu_model", "-id")
         verbose_name = _("GPU usage entry")
         verbose_name_plural = _("GPU usage entries")
         constraints = [
@@ -432,7 +463,9 @@ class GpuUsageEntry(models.Model):
                 fields=("consortium", "month", "gpu_model"),
                 condition=Q(is_current=True),
                 name="gpu_usage_one_current_row",
-                violation_error_message=_("This team already has current GPU usage for that month and model."),
+                violation_error_message=_(
+                    "This team already has current GPU usage for that month and model."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(gpu_hours__gte=0),

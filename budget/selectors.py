@@ -66,21 +66,33 @@ def committed_krw() -> ExpressionWrapper:
 
 def sum_or_zero(expression, **kwargs) -> Coalesce:
     """SUM as a whole number (won, GPUs, hours), zero when there are no rows."""
-    return Coalesce(Sum(expression, output_field=BigIntegerField(), **kwargs), _ZERO, output_field=BigIntegerField())
+    return Coalesce(
+        Sum(expression, output_field=BigIntegerField(), **kwargs), _ZERO, output_field=BigIntegerField()
+    )
 
 
 def allocation_gpu_hours():
     days = DaysInclusive("period_start", "period_end")
     return Case(
-        When(gpu_count__isnull=False, period_end__gte=F("period_start"),
-             then=ExpressionWrapper(F("gpu_count") * Value(HOURS_PER_DAY) * days, output_field=BigIntegerField())),
+        When(
+            gpu_count__isnull=False,
+            period_end__gte=F("period_start"),
+            then=ExpressionWrapper(
+                F("gpu_count") * Value(HOURS_PER_DAY) * days, output_field=BigIntegerField()
+            ),
+        ),
         default=_ZERO,
         output_field=BigIntegerField(),
     )
 
 
 def _sum_subquery(queryset: QuerySet, group: str, expression) -> Coalesce:
-    summed = queryset.order_by().values(group).annotate(total=Sum(expression, output_field=BigIntegerField())).values("total")
+    summed = (
+        queryset.order_by()
+        .values(group)
+        .annotate(total=Sum(expression, output_field=BigIntegerField()))
+        .values("total")
+    )
     return Coalesce(Subquery(summed, output_field=BigIntegerField()), _ZERO)
 
 
@@ -96,15 +108,23 @@ def budget_line_figures(*, program_id: int, fiscal_year: int | None = None) -> Q
     qs = BudgetLine.objects.filter(program_id=program_id)
     if fiscal_year is not None:
         qs = qs.filter(fiscal_year=fiscal_year)
-    return qs.annotate(
-        allocated_krw=_sum_subquery(allocations, "line", committed_krw()),
-        released_krw=_sum_subquery(allocations, "line", F("released_krw")),
-        executed_krw=_sum_subquery(executions.filter(status=Execution.Status.APPROVED), "allocation__line", F("amount_krw")),
-        pending_krw=_sum_subquery(executions.filter(status=Execution.Status.PENDING), "allocation__line", F("amount_krw")),
-    ).annotate(
-        remaining_krw=F("amount_krw") - F("allocated_krw"),
-        unspent_krw=F("allocated_krw") - F("executed_krw") - F("pending_krw"),
-    ).order_by("fiscal_year", "code")
+    return (
+        qs.annotate(
+            allocated_krw=_sum_subquery(allocations, "line", committed_krw()),
+            released_krw=_sum_subquery(allocations, "line", F("released_krw")),
+            executed_krw=_sum_subquery(
+                executions.filter(status=Execution.Status.APPROVED), "allocation__line", F("amount_krw")
+            ),
+            pending_krw=_sum_subquery(
+                executions.filter(status=Execution.Status.PENDING), "allocation__line", F("amount_krw")
+            ),
+        )
+        .annotate(
+            remaining_krw=F("amount_krw") - F("allocated_krw"),
+            unspent_krw=F("allocated_krw") - F("executed_krw") - F("pending_krw"),
+        )
+        .order_by("fiscal_year", "code")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +138,8 @@ class SupportRow:
 
 
 def consortium_support_by_category(*, program_id: int) -> list[SupportRow]:
-    """Per consortium and category: allocated (net of releases), released and approved spending. Two queries."""
+    """Per consortium and category: allocated (net of releases), released and approved spending.
+    Two queries."""
     allocated = (
         Allocation.objects.filter(line__program_id=program_id)
         .values("consortium_id", "consortium__code", "line__category")
@@ -127,7 +148,9 @@ def consortium_support_by_category(*, program_id: int) -> list[SupportRow]:
     )
     executed = {
         (row["allocation__consortium_id"], row["allocation__line__category"]): row["total"]
-        for row in Execution.objects.filter(allocation__line__program_id=program_id, status=Execution.Status.APPROVED)
+        for row in Execution.objects.filter(
+            allocation__line__program_id=program_id, status=Execution.Status.APPROVED
+        )
         .values("allocation__consortium_id", "allocation__line__category")
         .annotate(total=sum_or_zero("amount_krw"))
         .order_by()
@@ -168,12 +191,16 @@ def gpu_by_team_over_time(*, program_id: int) -> list[GpuPeriodRow]:
     """
     rows = (
         Allocation.objects.filter(
-            line__program_id=program_id, line__category=Category.GPU, gpu_count__isnull=False,
+            line__program_id=program_id,
+            line__category=Category.GPU,
+            gpu_count__isnull=False,
             period_end__gte=F("period_start"),
         )
         .annotate(
             year=ExtractYear("period_start"),
-            half=Case(When(period_start__month__lte=6, then=Value(1)), default=Value(2), output_field=IntegerField()),
+            half=Case(
+                When(period_start__month__lte=6, then=Value(1)), default=Value(2), output_field=IntegerField()
+            ),
         )
         .values("consortium_id", "consortium__code", "year", "half", "gpu_model")
         .annotate(count=sum_or_zero("gpu_count"), hours=sum_or_zero(allocation_gpu_hours()))
@@ -181,8 +208,13 @@ def gpu_by_team_over_time(*, program_id: int) -> list[GpuPeriodRow]:
     )
     return [
         GpuPeriodRow(
-            consortium_id=row["consortium_id"], consortium_code=row["consortium__code"], year=row["year"],
-            half=row["half"], gpu_model=row["gpu_model"], gpu_count=row["count"], gpu_hours=row["hours"],
+            consortium_id=row["consortium_id"],
+            consortium_code=row["consortium__code"],
+            year=row["year"],
+            half=row["half"],
+            gpu_model=row["gpu_model"],
+            gpu_count=row["count"],
+            gpu_hours=row["hours"],
         )
         for row in rows
     ]
@@ -197,7 +229,9 @@ class BurnRow:
 
 def burn_rate_by_month(*, program_id: int, consortium_id: int | None = None) -> list[BurnRow]:
     """Spending per calendar month of ``spent_on``: approved and still pending. One query."""
-    qs = Execution.objects.filter(allocation__line__program_id=program_id).exclude(status=Execution.Status.REJECTED)
+    qs = Execution.objects.filter(allocation__line__program_id=program_id).exclude(
+        status=Execution.Status.REJECTED
+    )
     if consortium_id is not None:
         qs = qs.filter(allocation__consortium_id=consortium_id)
     rows = (
@@ -209,7 +243,9 @@ def burn_rate_by_month(*, program_id: int, consortium_id: int | None = None) -> 
         )
         .order_by("month")
     )
-    return [BurnRow(month=row["month"], executed_krw=row["executed"], pending_krw=row["pending"]) for row in rows]
+    return [
+        BurnRow(month=row["month"], executed_krw=row["executed"], pending_krw=row["pending"]) for row in rows
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +266,13 @@ def gpu_usage_by_month(*, program_id: int) -> list[GpuUsageRow]:
         .order_by("month", "consortium__code", "gpu_model")
     )
     return [
-        GpuUsageRow(consortium_id=row["consortium_id"], consortium_code=row["consortium__code"], month=row["month"],
-                    gpu_model=row["gpu_model"], gpu_hours=row["hours"])
+        GpuUsageRow(
+            consortium_id=row["consortium_id"],
+            consortium_code=row["consortium__code"],
+            month=row["month"],
+            gpu_model=row["gpu_model"],
+            gpu_hours=row["hours"],
+        )
         for row in rows
     ]
 
@@ -273,12 +314,16 @@ def category_cap_for(*, program_id: int, category: str, fiscal_year: int) -> Cat
     )
 
 
-def allocation_room(*, line: BudgetLine, consortium: Consortium, fiscal_year: int | None = None) -> AllocationRoom:
+def allocation_room(
+    *, line: BudgetLine, consortium: Consortium, fiscal_year: int | None = None
+) -> AllocationRoom:
     """Room left under the line and under the team's cap for the line's category in the fiscal year
     (default: the line's). Allocations count net of what freezes released. Two queries."""
     fiscal_year = line.fiscal_year if fiscal_year is None else fiscal_year
     same_category_year = Q(
-        consortium_id=consortium.pk, line__program_id=line.program_id, line__category=line.category,
+        consortium_id=consortium.pk,
+        line__program_id=line.program_id,
+        line__category=line.category,
         line__fiscal_year=fiscal_year,
     )
     sums = Allocation.objects.filter(Q(line_id=line.pk) | same_category_year).aggregate(
@@ -316,7 +361,11 @@ def budget_line_list_visible_to(*, user, program_id: int | None = None) -> Query
 
 
 def budget_line_amendment_list(*, line_id: int) -> QuerySet[BudgetLineAmendment]:
-    return BudgetLineAmendment.objects.filter(line_id=line_id).select_related("amended_by").order_by("amended_at", "id")
+    return (
+        BudgetLineAmendment.objects.filter(line_id=line_id)
+        .select_related("amended_by")
+        .order_by("amended_at", "id")
+    )
 
 
 def allocation_list_visible_to(*, user, program_id: int | None = None) -> QuerySet[Allocation]:
@@ -324,8 +373,12 @@ def allocation_list_visible_to(*, user, program_id: int | None = None) -> QueryS
     scope = _team_scope(user, "consortium_id")
     executions = Execution.objects.filter(allocation=OuterRef("pk"))
     qs = Allocation.objects.select_related("line", "consortium", "frozen_in_phase").annotate(
-        executed_krw=_sum_subquery(executions.filter(status=Execution.Status.APPROVED), "allocation", F("amount_krw")),
-        pending_krw=_sum_subquery(executions.filter(status=Execution.Status.PENDING), "allocation", F("amount_krw")),
+        executed_krw=_sum_subquery(
+            executions.filter(status=Execution.Status.APPROVED), "allocation", F("amount_krw")
+        ),
+        pending_krw=_sum_subquery(
+            executions.filter(status=Execution.Status.PENDING), "allocation", F("amount_krw")
+        ),
         gpu_hours=allocation_gpu_hours(),
     )
     if program_id is not None:

@@ -25,7 +25,6 @@ GPU_USAGE_COLUMNS = [
     Column("notes", required=False, aliases=("비고", "메모")),
 ]
 GPU_USAGE_MAX_ROWS = 2000
-GPU_USAGE_MAX_BYTES = 1024 * 1024
 MAX_NOTES = 500
 # No month can exceed 10^7 GPU-hours in this program (that would be ~13,000 GPUs for a whole month).
 _MAX_HOURS = Decimal("9999999999.99")
@@ -54,8 +53,11 @@ class UsageRow:
 def _month(value: str, row: int) -> tuple[dt.date | None, RowError | None]:
     match = _MONTH.match(value)
     if not match:
-        return None, RowError(row, "month", _("expected a month as YYYY-MM (e.g. 2026-03), got %(value)r")
-                              % {"value": value[:40]})
+        return None, RowError(
+            row,
+            "month",
+            _("expected a month as YYYY-MM (e.g. 2026-03), got %(value)r") % {"value": value[:40]},
+        )
     return dt.date(int(match.group(1)), int(match.group(2)), 1), None
 
 
@@ -83,34 +85,67 @@ def gpu_usage_rows_check(*, table: ParsedTable, windows: Iterable[GpuWindow]) ->
             row_errors.append(RowError(number, "gpu_model", _("missing value")))
         elif model is None:
             known = ", ".join(sorted(set(models.values()))) or _("none")
-            row_errors.append(RowError(number, "gpu_model", _(
-                "%(model)r is not a GPU model of the team's allocations (%(known)s)"
-            ) % {"model": raw_model[:40], "known": known}))
+            row_errors.append(
+                RowError(
+                    number,
+                    "gpu_model",
+                    _("%(model)r is not a GPU model of the team's allocations (%(known)s)")
+                    % {"model": raw_model[:40], "known": known},
+                )
+            )
         raw_hours = values.get("gpu_hours", "")
-        hours, error = decimal_cell(raw_hours, row=number, column="gpu_hours", minimum=Decimal(0),
-                                    maximum=_MAX_HOURS, max_places=2) if raw_hours else (
-            None, RowError(number, "gpu_hours", _("missing value")))
+        hours, error = (
+            decimal_cell(
+                raw_hours,
+                row=number,
+                column="gpu_hours",
+                minimum=Decimal(0),
+                maximum=_MAX_HOURS,
+                max_places=2,
+            )
+            if raw_hours
+            else (None, RowError(number, "gpu_hours", _("missing value")))
+        )
         if error:
             row_errors.append(error)
         notes = values.get("notes", "")
         if len(notes) > MAX_NOTES:
-            row_errors.append(RowError(number, "notes", _("too long (at most %(limit)s characters)")
-                                       % {"limit": MAX_NOTES}))
+            row_errors.append(
+                RowError(number, "notes", _("too long (at most %(limit)s characters)") % {"limit": MAX_NOTES})
+            )
         if month is not None and model is not None:
             first = seen.setdefault((month, model), number)
             if first != number:
-                row_errors.append(RowError(number, "month", _("duplicate of row %(row)s (same month and GPU model)")
-                                           % {"row": first}))
+                row_errors.append(
+                    RowError(
+                        number,
+                        "month",
+                        _("duplicate of row %(row)s (same month and GPU model)") % {"row": first},
+                    )
+                )
             elif hours is not None:
                 capacity = sum(
                     gpu_hours_in_month(w.gpu_count, w.period_start, w.period_end, month)
-                    for w in windows if w.gpu_model == model
+                    for w in windows
+                    if w.gpu_model == model
                 )
                 if hours > capacity:
-                    row_errors.append(RowError(number, "gpu_hours", _(
-                        "%(hours)s GPU-hours exceed the %(capacity)s GPU-hours the team's %(model)s allocations "
-                        "could deliver in %(month)s"
-                    ) % {"hours": hours, "capacity": f"{capacity:,}", "model": model, "month": f"{month:%Y-%m}"}))
+                    row_errors.append(
+                        RowError(
+                            number,
+                            "gpu_hours",
+                            _(
+                                "%(hours)s GPU-hours exceed the %(capacity)s GPU-hours "
+                                "the team's %(model)s allocations could deliver in %(month)s"
+                            )
+                            % {
+                                "hours": hours,
+                                "capacity": f"{capacity:,}",
+                                "model": model,
+                                "month": f"{month:%Y-%m}",
+                            },
+                        )
+                    )
         if row_errors:
             errors.extend(row_errors)
         else:

@@ -26,23 +26,42 @@ def krw_amount(value, *, field: str, label: str) -> int:
     """A positive whole number of won. Floats are refused even when whole (they are where rounding hides),
     as are Decimals with a fraction of a won, booleans and text."""
     if isinstance(value, bool):
-        raise field_error(field, _("%(label)s must be a whole number of won, not true/false.") % {"label": label},
-                          "not_integer")
+        raise field_error(
+            field,
+            _("%(label)s must be a whole number of won, not true/false.") % {"label": label},
+            "not_integer",
+        )
     if isinstance(value, float):
-        raise field_error(field, _("%(label)s must be a whole number of won given as an integer, not the "
-                                   "floating-point number %(value)r.") % {"label": label, "value": value},
-                          "not_integer")
+        raise field_error(
+            field,
+            _(
+                "%(label)s must be a whole number of won given as an integer, not the "
+                "floating-point number %(value)r."
+            )
+            % {"label": label, "value": value},
+            "not_integer",
+        )
     if isinstance(value, Decimal):
         if not value.is_finite() or value != value.to_integral_value():
-            raise field_error(field, _("%(label)s must be a whole number of won; %(value)s has a fraction of a won.")
-                              % {"label": label, "value": value}, "not_integer")
+            raise field_error(
+                field,
+                _("%(label)s must be a whole number of won; %(value)s has a fraction of a won.")
+                % {"label": label, "value": value},
+                "not_integer",
+            )
         value = int(value)
     if not isinstance(value, int):
-        raise field_error(field, _("%(label)s must be a whole number of won, not %(value)r.")
-                          % {"label": label, "value": value}, "not_integer")
+        raise field_error(
+            field,
+            _("%(label)s must be a whole number of won, not %(value)r.") % {"label": label, "value": value},
+            "not_integer",
+        )
     if value <= 0:
-        raise field_error(field, _("%(label)s must be positive; got %(amount)s.") % {"label": label, "amount": krw(value)},
-                          "not_positive")
+        raise field_error(
+            field,
+            _("%(label)s must be positive; got %(amount)s.") % {"label": label, "amount": krw(value)},
+            "not_positive",
+        )
     if value > MAX_KRW:
         raise field_error(field, _("%(label)s is too large.") % {"label": label}, "too_large")
     return value
@@ -50,8 +69,11 @@ def krw_amount(value, *, field: str, label: str) -> int:
 
 def a_date(value, *, field: str, label: str) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise field_error(field, _("%(label)s must be a date, not %(value)r.") % {"label": label, "value": value},
-                          "not_date")
+        raise field_error(
+            field,
+            _("%(label)s must be a date, not %(value)r.") % {"label": label, "value": value},
+            "not_date",
+        )
     return value
 
 
@@ -60,8 +82,12 @@ def required_text(value, *, field: str, label: str, max_length: int) -> str:
         raise field_error(field, _("%(label)s is required.") % {"label": label}, "required")
     value = value.strip()
     if len(value) > max_length:
-        raise field_error(field, _("%(label)s is too long (at most %(limit)s characters).")
-                          % {"label": label, "limit": max_length}, "too_long")
+        raise field_error(
+            field,
+            _("%(label)s is too long (at most %(limit)s characters).")
+            % {"label": label, "limit": max_length},
+            "too_long",
+        )
     return value
 
 

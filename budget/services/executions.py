@@ -1,4 +1,5 @@
-"""Writes for executions: spending recorded against an allocation, then approved or rejected by ministry staff."""
+"""Writes for executions: spending recorded against an allocation, then approved or rejected by
+ministry staff."""
 
 from __future__ import annotations
 
@@ -40,36 +41,55 @@ def _evidence_read(evidence) -> tuple[str, bytes, str]:
     name = safe_display_name(getattr(evidence, "name", "") or "evidence")
     suffix = PurePath(name).suffix.lower()
     if suffix not in EVIDENCE_EXTENSIONS:
-        raise field_error("evidence", _("Evidence must be one of %(types)s, not %(suffix)s.")
-                          % {"types": ", ".join(EVIDENCE_EXTENSIONS), "suffix": suffix or _("(no extension)")},
-                          "wrong_type")
+        raise field_error(
+            "evidence",
+            _("Evidence must be one of %(types)s, not %(suffix)s.")
+            % {"types": ", ".join(EVIDENCE_EXTENSIONS), "suffix": suffix or _("(no extension)")},
+            "wrong_type",
+        )
     limit = settings.KAI_UPLOAD_MAX_BYTES
     declared = getattr(evidence, "size", None)
     if declared is not None and declared > limit:
-        raise field_error("evidence", _("The evidence file is too large (%(size)s bytes; the limit is %(limit)s).")
-                          % {"size": declared, "limit": limit}, "too_large")
+        raise field_error(
+            "evidence",
+            _("The evidence file is too large (%(size)s bytes; the limit is %(limit)s).")
+            % {"size": declared, "limit": limit},
+            "too_large",
+        )
     if hasattr(evidence, "seek"):
         evidence.seek(0)
     chunks, total = [], 0
-    for chunk in (evidence.chunks() if hasattr(evidence, "chunks") else [evidence.read()]):
+    for chunk in evidence.chunks() if hasattr(evidence, "chunks") else [evidence.read()]:
         total += len(chunk)
         if total > limit:
-            raise field_error("evidence", _("The evidence file is larger than %(limit)s bytes.") % {"limit": limit},
-                              "too_large")
+            raise field_error(
+                "evidence",
+                _("The evidence file is larger than %(limit)s bytes.") % {"limit": limit},
+                "too_large",
+            )
         chunks.append(chunk)
     content = b"".join(chunks)
     if not content:
         raise field_error("evidence", _("The evidence file is empty."), "empty")
     magic = _MAGIC.get(suffix)
     if magic and not content.startswith(magic):
-        raise field_error("evidence", _("%(name)s is not really a %(suffix)s file.") % {"name": name, "suffix": suffix},
-                          "wrong_content")
+        raise field_error(
+            "evidence",
+            _("%(name)s is not really a %(suffix)s file.") % {"name": name, "suffix": suffix},
+            "wrong_content",
+        )
     return name, content, hashlib.sha256(content).hexdigest()
 
 
 @transaction.atomic
 def execution_record(
-    *, allocation: Allocation, spent_on: dt.date, amount_krw: int, description: str, evidence=None, actor,
+    *,
+    allocation: Allocation,
+    spent_on: dt.date,
+    amount_krw: int,
+    description: str,
+    evidence=None,
+    actor,
 ) -> Execution:
     """Record spending against an allocation; it waits for approval by ministry staff.
 
@@ -87,20 +107,31 @@ def execution_record(
     evidence_parts = _evidence_read(evidence) if evidence is not None else None
     locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
     if locked.is_frozen and spent_on > locked.frozen_on:
-        raise field_error("spent_on", _(
-            "This allocation was frozen on %(frozen)s when the team was eliminated; spending dated %(date)s "
-            "cannot be recorded."
-        ) % {"frozen": locked.frozen_on, "date": spent_on}, "allocation_frozen")
+        raise field_error(
+            "spent_on",
+            _(
+                "This allocation was frozen on %(frozen)s when the team was eliminated; "
+                "spending dated %(date)s cannot be recorded."
+            )
+            % {"frozen": locked.frozen_on, "date": spent_on},
+            "allocation_frozen",
+        )
     spent = allocation_executions_total(allocation=locked)
     left = locked.available_krw - spent
     if amount > left:
-        raise field_error("amount_krw", _(
-            "%(amount)s exceeds what is left of the allocation: %(left)s of %(available)s remains."
-        ) % {"amount": krw(amount), "left": krw(max(left, 0)), "available": krw(locked.available_krw)},
-            "allocation_exceeded")
+        raise field_error(
+            "amount_krw",
+            _("%(amount)s exceeds what is left of the allocation: %(left)s of %(available)s remains.")
+            % {"amount": krw(amount), "left": krw(max(left, 0)), "available": krw(locked.available_krw)},
+            "allocation_exceeded",
+        )
     execution = Execution(
-        allocation=locked, spent_on=spent_on, amount_krw=amount, description=description,
-        recorded_by=actor, recorded_at=timezone.now(),
+        allocation=locked,
+        spent_on=spent_on,
+        amount_krw=amount,
+        description=description,
+        recorded_by=actor,
+        recorded_at=timezone.now(),
     )
     execution.full_clean(exclude=["evidence"])
     if evidence_parts is not None:
@@ -108,7 +139,9 @@ def execution_record(
         execution.evidence_name, execution.evidence_sha256 = name, digest
         execution.evidence.save(name, ContentFile(content), save=False)
     execution.save()
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=execution, after=record_snapshot(execution))
+    audit_record(
+        actor=actor, action=AuditEvent.Action.CREATE, target=execution, after=record_snapshot(execution)
+    )
     return execution
 
 
@@ -117,8 +150,10 @@ def _decide(execution: Execution, actor) -> tuple[Execution, dict]:
         raise PermissionDenied(_("Only ministry staff may approve or reject spending."))
     locked = Execution.objects.select_for_update().get(pk=execution.pk)
     if locked.status != Execution.Status.PENDING:
-        raise ValidationError(_("This spending was already %(status)s.") % {"status": locked.get_status_display().lower()},
-                              code="already_decided")
+        raise ValidationError(
+            _("This spending was already %(status)s.") % {"status": locked.get_status_display().lower()},
+            code="already_decided",
+        )
     return locked, record_snapshot(locked)
 
 
@@ -130,12 +165,20 @@ def execution_approve(*, execution: Execution, actor, note: str = "") -> Executi
     """
     locked, before = _decide(execution, actor)
     if locked.recorded_by_id == actor.pk:
-        raise ValidationError(_("Spending must be approved by someone other than the person who recorded it."),
-                              code="own_record")
+        raise ValidationError(
+            _("Spending must be approved by someone other than the person who recorded it."),
+            code="own_record",
+        )
     locked.status = Execution.Status.APPROVED
     locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note.strip()
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit_record(actor=actor, action=AuditEvent.Action.APPROVE, target=locked, before=before, after=record_snapshot(locked))
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.APPROVE,
+        target=locked,
+        before=before,
+        after=record_snapshot(locked),
+    )
     return locked
 
 
@@ -148,6 +191,12 @@ def execution_reject(*, execution: Execution, actor, reason: str) -> Execution:
     locked.status = Execution.Status.REJECTED
     locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), reason
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, target=locked, before=before, after=record_snapshot(locked),
-                 extra={"decision": "rejected"})
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        target=locked,
+        before=before,
+        after=record_snapshot(locked),
+        extra={"decision": "rejected"},
+    )
     return locked

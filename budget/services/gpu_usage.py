@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -13,7 +14,6 @@ from budget.permissions import can_upload_gpu_usage
 from budget.services._checks import record_snapshot
 from budget.uploads import (
     GPU_USAGE_COLUMNS,
-    GPU_USAGE_MAX_BYTES,
     GPU_USAGE_MAX_ROWS,
     GpuWindow,
     gpu_usage_rows_check,
@@ -38,8 +38,12 @@ def gpu_usage_upload(*, consortium: Consortium, file, actor) -> GpuUsageReport:
     """
     if not can_upload_gpu_usage(actor, consortium.pk):
         raise PermissionDenied(_("Only the team's own members may upload its GPU usage."))
-    table = read_table(file=file, columns=GPU_USAGE_COLUMNS, max_bytes=GPU_USAGE_MAX_BYTES,
-                       max_rows=GPU_USAGE_MAX_ROWS)
+    table = read_table(
+        file=file,
+        columns=GPU_USAGE_COLUMNS,
+        max_bytes=settings.KAI_UPLOAD_MAX_BYTES,
+        max_rows=GPU_USAGE_MAX_ROWS,
+    )
     # Serialise uploads of one team: the "one current row per month and model" rule is checked, then written.
     team = Consortium.objects.select_for_update().get(pk=consortium.pk)
     windows = [
@@ -51,8 +55,13 @@ def gpu_usage_upload(*, consortium: Consortium, file, actor) -> GpuUsageReport:
     rows = gpu_usage_rows_check(table=table, windows=windows)
     file.seek(0)
     report = GpuUsageReport(
-        consortium=team, filename=table.filename, sha256=table.sha256, size_bytes=table.size,
-        row_count=len(rows), uploaded_by=actor, uploaded_at=timezone.now(),
+        consortium=team,
+        filename=table.filename,
+        sha256=table.sha256,
+        size_bytes=table.size,
+        row_count=len(rows),
+        uploaded_by=actor,
+        uploaded_at=timezone.now(),
     )
     report.file.save(table.filename, ContentFile(file.read()), save=False)
     report.save()
@@ -61,10 +70,22 @@ def gpu_usage_upload(*, consortium: Consortium, file, actor) -> GpuUsageReport:
         is_current=False, superseded_by=report
     )
     GpuUsageEntry.objects.bulk_create(
-        GpuUsageEntry(report=report, consortium=team, month=row.month, gpu_model=row.gpu_model,
-                      gpu_hours=row.gpu_hours, notes=row.notes, row_number=row.row)
+        GpuUsageEntry(
+            report=report,
+            consortium=team,
+            month=row.month,
+            gpu_model=row.gpu_model,
+            gpu_hours=row.gpu_hours,
+            notes=row.notes,
+            row_number=row.row,
+        )
         for row in rows
     )
-    audit_record(actor=actor, action=AuditEvent.Action.UPLOAD, target=report, after=record_snapshot(report),
-                 extra={"months": [f"{m:%Y-%m}" for m in months], "rows": len(rows), "superseded_rows": superseded})
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPLOAD,
+        target=report,
+        after=record_snapshot(report),
+        extra={"months": [f"{m:%Y-%m}" for m in months], "rows": len(rows), "superseded_rows": superseded},
+    )
     return report

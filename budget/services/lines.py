@@ -18,8 +18,16 @@ from consortia.models import Program
 
 @transaction.atomic
 def budget_line_create(
-    *, program: Program, code: str, name: str, fiscal_year: int, category: str, amount_krw: int, actor,
-    source_note: str = "", is_illustrative: bool = False,
+    *,
+    program: Program,
+    code: str,
+    name: str,
+    fiscal_year: int,
+    category: str,
+    amount_krw: int,
+    actor,
+    source_note: str = "",
+    is_illustrative: bool = False,
 ) -> BudgetLine:
     """Create a budget line.
 
@@ -29,10 +37,18 @@ def budget_line_create(
     require_budget_manager(actor)
     amount = krw_amount(amount_krw, field="amount_krw", label=_("The line amount"))
     if category not in Category.values:
-        raise field_error("category", _("Unknown category %(value)r.") % {"value": category}, "invalid_choice")
+        raise field_error(
+            "category", _("Unknown category %(value)r.") % {"value": category}, "invalid_choice"
+        )
     line = BudgetLine(
-        program=program, code=code, name=name, fiscal_year=fiscal_year, category=category, amount_krw=amount,
-        source_note=source_note, is_illustrative=is_illustrative,
+        program=program,
+        code=code,
+        name=name,
+        fiscal_year=fiscal_year,
+        category=category,
+        amount_krw=amount,
+        source_note=source_note,
+        is_illustrative=is_illustrative,
     )
     line.full_clean()
     line.save()
@@ -52,30 +68,54 @@ def budget_line_amend(*, line: BudgetLine, new_amount_krw: int, reason: str, act
     reason = required_text(reason, field="reason", label=_("The reason for the amendment"), max_length=2000)
     locked = BudgetLine.objects.select_for_update().get(pk=line.pk)
     if new_amount == locked.amount_krw:
-        raise field_error("new_amount_krw", _("The line is already %(amount)s; an amendment must change it.")
-                          % {"amount": krw(new_amount)}, "unchanged")
+        raise field_error(
+            "new_amount_krw",
+            _("The line is already %(amount)s; an amendment must change it.") % {"amount": krw(new_amount)},
+            "unchanged",
+        )
     allocated = Allocation.objects.filter(line=locked).aggregate(total=Sum(committed_krw()))["total"] or 0
     if new_amount < allocated:
-        raise field_error("new_amount_krw", _(
-            "%(allocated)s of line %(line)s is already allocated; the new amount %(amount)s cannot be lower."
-        ) % {"allocated": krw(allocated), "line": locked.code, "amount": krw(new_amount)}, "below_allocated")
+        raise field_error(
+            "new_amount_krw",
+            _(
+                "%(allocated)s of line %(line)s is already allocated; "
+                "the new amount %(amount)s cannot be lower."
+            )
+            % {"allocated": krw(allocated), "line": locked.code, "amount": krw(new_amount)},
+            "below_allocated",
+        )
     before = snapshot(locked)
     amendment = BudgetLineAmendment.objects.create(
-        line=locked, old_amount_krw=locked.amount_krw, new_amount_krw=new_amount, reason=reason,
-        amended_by=actor, amended_at=timezone.now(),
+        line=locked,
+        old_amount_krw=locked.amount_krw,
+        new_amount_krw=new_amount,
+        reason=reason,
+        amended_by=actor,
+        amended_at=timezone.now(),
     )
     locked.amount_krw = new_amount
     locked.save(update_fields=["amount_krw"])
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=amendment, after=snapshot(amendment))
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, target=locked, before=before, after=snapshot(locked),
-                 extra={"amendment_id": amendment.pk, "reason": reason})
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        target=locked,
+        before=before,
+        after=snapshot(locked),
+        extra={"amendment_id": amendment.pk, "reason": reason},
+    )
     line.amount_krw = new_amount
     return amendment
 
 
 @transaction.atomic
 def category_cap_set(
-    *, program: Program, category: str, fiscal_year: int | None = None, per_team_amount_krw: int, actor,
+    *,
+    program: Program,
+    category: str,
+    fiscal_year: int | None = None,
+    per_team_amount_krw: int,
+    actor,
     source_note: str = "",
 ) -> CategoryCap:
     """Create or change the per-team cap of a category (for one fiscal year, or every year if None).
@@ -86,7 +126,9 @@ def category_cap_set(
     require_budget_manager(actor)
     amount = krw_amount(per_team_amount_krw, field="per_team_amount_krw", label=_("The per-team cap"))
     if category not in Category.values:
-        raise field_error("category", _("Unknown category %(value)r.") % {"value": category}, "invalid_choice")
+        raise field_error(
+            "category", _("Unknown category %(value)r.") % {"value": category}, "invalid_choice"
+        )
     lines = BudgetLine.objects.select_for_update().filter(program=program, category=category)
     if fiscal_year is not None:
         lines = lines.filter(fiscal_year=fiscal_year)
@@ -99,15 +141,31 @@ def category_cap_set(
         own_years = CategoryCap.objects.filter(program=program, category=category, fiscal_year__isnull=False)
         holdings = holdings.exclude(line__fiscal_year__in=own_years.values("fiscal_year"))
     top = (
-        holdings.values("consortium__code", "line__fiscal_year").annotate(total=Sum(committed_krw()))
-        .order_by("-total").first()
+        holdings.values("consortium__code", "line__fiscal_year")
+        .annotate(total=Sum(committed_krw()))
+        .order_by("-total")
+        .first()
     )
     if top and top["total"] > amount:
-        raise field_error("per_team_amount_krw", _(
-            "%(team)s already holds %(held)s in this category in %(year)s; the cap cannot be set to %(amount)s."
-        ) % {"team": top["consortium__code"], "held": krw(top["total"]), "year": top["line__fiscal_year"],
-             "amount": krw(amount)}, "below_allocated")
-    cap = CategoryCap.objects.select_for_update().filter(program=program, category=category, fiscal_year=fiscal_year).first()
+        raise field_error(
+            "per_team_amount_krw",
+            _(
+                "%(team)s already holds %(held)s in this category in %(year)s; "
+                "the cap cannot be set to %(amount)s."
+            )
+            % {
+                "team": top["consortium__code"],
+                "held": krw(top["total"]),
+                "year": top["line__fiscal_year"],
+                "amount": krw(amount),
+            },
+            "below_allocated",
+        )
+    cap = (
+        CategoryCap.objects.select_for_update()
+        .filter(program=program, category=category, fiscal_year=fiscal_year)
+        .first()
+    )
     before = snapshot(cap) if cap else None
     if cap is None:
         cap = CategoryCap(program=program, category=category, fiscal_year=fiscal_year)
@@ -115,6 +173,11 @@ def category_cap_set(
     cap.source_note = source_note
     cap.full_clean()
     cap.save()
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE if before else AuditEvent.Action.CREATE, target=cap,
-                 before=before, after=snapshot(cap))
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE if before else AuditEvent.Action.CREATE,
+        target=cap,
+        before=before,
+        after=snapshot(cap),
+    )
     return cap

@@ -29,7 +29,8 @@ def pytest_runtest_teardown(item, nextitem):
 
     marker = item.get_closest_marker("django_db")
     transactional = "transactional_db" in getattr(item, "fixturenames", ()) or bool(
-        marker and marker.kwargs.get("transaction"))
+        marker and marker.kwargs.get("transaction")
+    )
     guarded = transactional and connection.vendor == "postgresql"
     blocker = item.config.stash[blocking_manager_key]
     if guarded:
@@ -46,21 +47,41 @@ def pytest_runtest_teardown(item, nextitem):
 @pytest.fixture
 def program(db):
     return Program.objects.create(
-        code="T-PROG", name_ko="테스트 프로그램", name_en="Test program", ministry="MSIT", start_date=dt.date(2025, 8, 4)
+        code="T-PROG",
+        name_ko="테스트 프로그램",
+        name_en="Test program",
+        ministry="MSIT",
+        start_date=dt.date(2025, 8, 4),
     )
 
 
 @pytest.fixture
 def organizations(db):
-    names = ["Ministry of Science and ICT", "Board of Audit and Inspection", "KAIST", "Alpha Labs", "Beta Corp",
-             "Gone Inc"]
-    return {name: Organization.objects.get_or_create(name_en=name, defaults={"name_ko": name, "kind": "company"})[0]
-            for name in names}
+    names = [
+        "Ministry of Science and ICT",
+        "Board of Audit and Inspection",
+        "KAIST",
+        "Alpha Labs",
+        "Beta Corp",
+        "Gone Inc",
+    ]
+    return {
+        name: Organization.objects.get_or_create(name_en=name, defaults={"name_ko": name, "kind": "company"})[
+            0
+        ]
+        for name in names
+    }
 
 
 def _team(program, lead, code, **extra):
-    return Consortium.objects.create(program=program, code=code, name=f"{code} consortium", lead=lead,
-                                     joined_on=dt.date(2025, 8, 4), **extra)
+    return Consortium.objects.create(
+        program=program,
+        code=code,
+        name=f"{code} consortium",
+        lead=lead,
+        joined_on=dt.date(2025, 8, 4),
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -68,23 +89,37 @@ def teams(program, organizations):
     return {
         "ALPHA": _team(program, organizations["Alpha Labs"], "ALPHA"),
         "BETA": _team(program, organizations["Beta Corp"], "BETA"),
-        "GONE": _team(program, organizations["Gone Inc"], "GONE", status=Consortium.Status.WITHDRAWN,
-                      left_on=dt.date(2025, 10, 1)),
+        "GONE": _team(
+            program,
+            organizations["Gone Inc"],
+            "GONE",
+            status=Consortium.Status.WITHDRAWN,
+            left_on=dt.date(2025, 10, 1),
+        ),
     }
 
 
 @pytest.fixture
 def phase(program):
-    return Phase.objects.create(program=program, code="P1", order=1, name="Phase 1", evaluation_start=dt.date(2026, 1, 5),
-                                result_on=dt.date(2026, 1, 15), status=Phase.Status.EVALUATING, teams_in=2,
-                                teams_advancing=1)
+    return Phase.objects.create(
+        program=program,
+        code="P1",
+        order=1,
+        name="Phase 1",
+        evaluation_start=dt.date(2026, 1, 5),
+        result_on=dt.date(2026, 1, 15),
+        status=Phase.Status.EVALUATING,
+        teams_in=2,
+        teams_advancing=1,
+    )
 
 
 @pytest.fixture
 def lines(program):
     def line(code, category, amount, year=2025):
-        return BudgetLine.objects.create(program=program, code=code, name=code, fiscal_year=year, category=category,
-                                         amount_krw=amount)
+        return BudgetLine.objects.create(
+            program=program, code=code, name=code, fiscal_year=year, category=category, amount_krw=amount
+        )
 
     return {
         "gpu": line("GPU", Category.GPU, 157_600_000_000),
@@ -98,10 +133,12 @@ def lines(program):
 @pytest.fixture
 def caps(program):
     return {
-        "processing": CategoryCap.objects.create(program=program, category=Category.DATA_PROCESSING,
-                                                 per_team_amount_krw=5 * BN),
-        "purchase": CategoryCap.objects.create(program=program, category=Category.DATA_PURCHASE,
-                                               per_team_amount_krw=10 * BN),
+        "processing": CategoryCap.objects.create(
+            program=program, category=Category.DATA_PROCESSING, per_team_amount_krw=5 * BN
+        ),
+        "purchase": CategoryCap.objects.create(
+            program=program, category=Category.DATA_PURCHASE, per_team_amount_krw=10 * BN
+        ),
     }
 
 

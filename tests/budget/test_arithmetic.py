@@ -25,10 +25,13 @@ def test_krw_formats_with_thousands_separators():
     assert krw(-1234) == "-₩1,234"
 
 
-@pytest.mark.parametrize(("label", "expected"), [
-    ("2025H2", (D(2025, 7, 1), D(2025, 12, 31))),
-    ("2026H1", (D(2026, 1, 1), D(2026, 6, 30))),
-])
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("2025H2", (D(2025, 7, 1), D(2025, 12, 31))),
+        ("2026H1", (D(2026, 1, 1), D(2026, 6, 30))),
+    ],
+)
 def test_half_year_period(label, expected):
     assert half_year_period(label) == expected
 
@@ -49,7 +52,10 @@ def test_gpu_hours_in_month_counts_only_the_overlap():
     # Allocation from Jan 20 to Mar 10: 12 days of January, all of February (28), 10 days of March.
     start, end = D(2026, 1, 20), D(2026, 3, 10)
     assert [gpu_hours_in_month(10, start, end, D(2026, m, 1)) for m in (1, 2, 3, 4)] == [
-        10 * 24 * 12, 10 * 24 * 28, 10 * 24 * 10, 0,
+        10 * 24 * 12,
+        10 * 24 * 28,
+        10 * 24 * 10,
+        0,
     ]
 
 
@@ -58,8 +64,15 @@ def test_illustrative_gpu_amount_is_gpu_days_times_rate():
 
 
 def _terms(**overrides):
-    values = dict(amount_krw=181_000, period_start=D(2026, 1, 1), period_end=D(2026, 6, 30),
-                  planned_period_end=D(2026, 6, 30), effective_on=D(2026, 1, 15), spent_krw=0, is_gpu=True)
+    values = dict(
+        amount_krw=181_000,
+        period_start=D(2026, 1, 1),
+        period_end=D(2026, 6, 30),
+        planned_period_end=D(2026, 6, 30),
+        effective_on=D(2026, 1, 15),
+        spent_krw=0,
+        is_gpu=True,
+    )
     values.update(overrides)
     return freeze_terms(**values)
 
@@ -94,8 +107,13 @@ def test_freeze_other_categories_keep_what_was_spent():
 
 def test_freeze_rounds_the_kept_share_down_to_whole_won():
     # 1,000 won over 3 days, frozen after 1 day: keeps 333, releases 667 (no fractions of a won anywhere).
-    terms = _terms(amount_krw=1000, period_start=D(2026, 1, 1), period_end=D(2026, 1, 3),
-                   planned_period_end=D(2026, 1, 3), effective_on=D(2026, 1, 1))
+    terms = _terms(
+        amount_krw=1000,
+        period_start=D(2026, 1, 1),
+        period_end=D(2026, 1, 3),
+        planned_period_end=D(2026, 1, 3),
+        effective_on=D(2026, 1, 1),
+    )
     assert (terms.retained_krw, terms.released_krw) == (333, 667)
 
 

@@ -20,8 +20,10 @@ from tests.budget.conftest import BN
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="SQLite has no row locks (SELECT ... FOR UPDATE); CI runs this on PostgreSQL"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="SQLite has no row locks (SELECT ... FOR UPDATE); CI runs this on PostgreSQL",
+    ),
 ]
 
 
@@ -45,9 +47,14 @@ def _race(world, monkeypatch, *, lines_and_teams):
             line = BudgetLine.objects.get(code=line_code)
             team = Consortium.objects.get(code=team_code)
             barrier.wait(timeout=10)
-            outcomes[index] = allocation_create(line=line, consortium=team, amount_krw=amount,
-                                                period_start=dt.date(2025, 8, 1), period_end=dt.date(2025, 12, 31),
-                                                actor=staff)
+            outcomes[index] = allocation_create(
+                line=line,
+                consortium=team,
+                amount_krw=amount,
+                period_start=dt.date(2025, 8, 1),
+                period_end=dt.date(2025, 12, 31),
+                actor=staff,
+            )
         except Exception as exc:  # noqa: BLE001 -- the outcome is what the test inspects
             outcomes[index] = exc
         finally:
@@ -63,24 +70,40 @@ def _race(world, monkeypatch, *, lines_and_teams):
 
 def _codes(outcomes):
     return sorted(
-        "ok" if isinstance(o, Allocation) else o.error_dict["amount_krw"][0].code if isinstance(o, ValidationError)
+        "ok"
+        if isinstance(o, Allocation)
+        else o.error_dict["amount_krw"][0].code
+        if isinstance(o, ValidationError)
         else repr(o)
         for o in outcomes
     )
 
 
 def test_concurrent_allocations_cannot_both_pass_the_per_team_cap(world, monkeypatch):
-    # ALPHA holds 3bn of its 5bn data-processing cap; two allocations of 2bn each, on two lines of the category.
-    allocation_create(line=world["lines"]["processing"], consortium=world["teams"]["ALPHA"], amount_krw=3 * BN,
-                      period_start=dt.date(2025, 8, 1), period_end=dt.date(2025, 12, 31), actor=world["users"]["staff"])
-    outcomes = _race(world, monkeypatch, lines_and_teams=[("PROC", "ALPHA", 2 * BN), ("PROC-EXTRA", "ALPHA", 2 * BN)])
+    # ALPHA holds 3bn of its 5bn data-processing cap; two allocations of 2bn each, on two lines of the
+    # category.
+    allocation_create(
+        line=world["lines"]["processing"],
+        consortium=world["teams"]["ALPHA"],
+        amount_krw=3 * BN,
+        period_start=dt.date(2025, 8, 1),
+        period_end=dt.date(2025, 12, 31),
+        actor=world["users"]["staff"],
+    )
+    outcomes = _race(
+        world, monkeypatch, lines_and_teams=[("PROC", "ALPHA", 2 * BN), ("PROC-EXTRA", "ALPHA", 2 * BN)]
+    )
     assert _codes(outcomes) == ["ok", "team_cap_exceeded"]
-    room = allocation_room(line=BudgetLine.objects.get(code="PROC"), consortium=Consortium.objects.get(code="ALPHA"))
+    room = allocation_room(
+        line=BudgetLine.objects.get(code="PROC"), consortium=Consortium.objects.get(code="ALPHA")
+    )
     assert (room.team_allocated_krw, room.team_remaining_krw) == (5 * BN, 0)
 
 
 def test_concurrent_allocations_cannot_both_pass_the_line_total(world, monkeypatch):
     # 5bn talent line, no cap: two teams ask for 3bn each at the same moment.
-    outcomes = _race(world, monkeypatch, lines_and_teams=[("TALENT", "ALPHA", 3 * BN), ("TALENT", "BETA", 3 * BN)])
+    outcomes = _race(
+        world, monkeypatch, lines_and_teams=[("TALENT", "ALPHA", 3 * BN), ("TALENT", "BETA", 3 * BN)]
+    )
     assert _codes(outcomes) == ["line_total_exceeded", "ok"]
     assert sum(Allocation.objects.filter(line__code="TALENT").values_list("amount_krw", flat=True)) == 3 * BN

@@ -20,7 +20,13 @@ from budget.selectors import (
     gpu_usage_list_visible_to,
     gpu_usage_report_list_visible_to,
 )
-from budget.services import allocation_create, execution_approve, execution_record, execution_reject, gpu_usage_upload
+from budget.services import (
+    allocation_create,
+    execution_approve,
+    execution_record,
+    execution_reject,
+    gpu_usage_upload,
+)
 from tests.budget.conftest import BN
 
 pytestmark = pytest.mark.django_db
@@ -33,13 +39,20 @@ def ledger(world):
     staff, users, teams, lines = world["users"]["staff"], world["users"], world["teams"], world["lines"]
 
     def allocate(line, team, amount, **extra):
-        return allocation_create(line=lines[line], consortium=teams[team], amount_krw=amount,
-                                 period_start=extra.pop("start", D(2025, 8, 1)), period_end=extra.pop("end", D(2025, 12, 31)),
-                                 actor=staff, **extra)
+        return allocation_create(
+            line=lines[line],
+            consortium=teams[team],
+            amount_krw=amount,
+            period_start=extra.pop("start", D(2025, 8, 1)),
+            period_end=extra.pop("end", D(2025, 12, 31)),
+            actor=staff,
+            **extra,
+        )
 
     def spend(allocation, amount, on, who):
-        return execution_record(allocation=allocation, spent_on=on, amount_krw=amount, description="spend",
-                                actor=users[who])
+        return execution_record(
+            allocation=allocation, spent_on=on, amount_krw=amount, description="spend", actor=users[who]
+        )
 
     alpha = allocate("processing", "ALPHA", 3 * BN)
     beta = allocate("processing", "BETA", 2 * BN)
@@ -48,8 +61,11 @@ def ledger(world):
     spend(alpha, BN // 2, D(2025, 10, 7), "alpha")
     execution_approve(execution=spend(beta, 2 * BN, D(2025, 9, 30), "beta"), actor=staff)
     execution_reject(execution=spend(alpha, BN, D(2025, 10, 9), "alpha"), actor=staff, reason="duplicate")
-    gpu_usage_upload(consortium=teams["ALPHA"],
-                     file=_csv("month,gpu_model,gpu_hours\n2026-01,B200,1000\n2026-02,B200,2000\n"), actor=users["alpha"])
+    gpu_usage_upload(
+        consortium=teams["ALPHA"],
+        file=_csv("month,gpu_model,gpu_hours\n2026-01,B200,1000\n2026-02,B200,2000\n"),
+        actor=users["alpha"],
+    )
     return world
 
 
@@ -64,7 +80,12 @@ def test_budget_line_figures(ledger):
     figures = {line.code: line for line in budget_line_figures(program_id=program_id)}
     proc = figures["PROC"]
     assert (proc.amount_krw, proc.allocated_krw, proc.executed_krw, proc.pending_krw, proc.released_krw) == (
-        30 * BN, 5 * BN, 3 * BN, BN // 2, 0)
+        30 * BN,
+        5 * BN,
+        3 * BN,
+        BN // 2,
+        0,
+    )
     assert (proc.remaining_krw, proc.unspent_krw) == (25 * BN, 5 * BN - 3 * BN - BN // 2)
     untouched = figures["TALENT"]
     assert (untouched.allocated_krw, untouched.executed_krw, untouched.remaining_krw) == (0, 0, 5 * BN)
@@ -84,8 +105,16 @@ def test_gpu_by_team_over_time_and_reported_usage(ledger):
     program_id = ledger["lines"]["gpu"].program_id
     [row] = gpu_by_team_over_time(program_id=program_id)
     assert (row.consortium_code, row.period_label, row.gpu_model, row.gpu_count, row.gpu_hours) == (
-        "ALPHA", "2026H1", "B200", 512, 512 * 24 * 181)
-    usage = [(r.consortium_code, r.month, r.gpu_model, r.gpu_hours) for r in gpu_usage_by_month(program_id=program_id)]
+        "ALPHA",
+        "2026H1",
+        "B200",
+        512,
+        512 * 24 * 181,
+    )
+    usage = [
+        (r.consortium_code, r.month, r.gpu_model, r.gpu_hours)
+        for r in gpu_usage_by_month(program_id=program_id)
+    ]
     assert usage == [("ALPHA", D(2026, 1, 1), "B200", 1000), ("ALPHA", D(2026, 2, 1), "B200", 2000)]
 
 
@@ -108,15 +137,34 @@ def _grow(world, n):
     for team in ("ALPHA", "BETA"):
         for i in range(n):
             allocation = Allocation.objects.create(
-                line=world["lines"]["purchase"], consortium=world["teams"][team], period_start=D(2025, 8, 1),
-                period_end=D(2025, 12, 31), planned_period_end=D(2025, 12, 31), amount_krw=1000)
+                line=world["lines"]["purchase"],
+                consortium=world["teams"][team],
+                period_start=D(2025, 8, 1),
+                period_end=D(2025, 12, 31),
+                planned_period_end=D(2025, 12, 31),
+                amount_krw=1000,
+            )
             for status, month in (("approved", 8 + i % 5), ("pending", 9)):
-                Execution.objects.create(allocation=allocation, spent_on=D(2025, month, 2), amount_krw=10, description="x",
-                                         status=status, recorded_by=staff, recorded_at="2025-09-01T00:00Z",
-                                         decided_at=None if status == "pending" else "2025-09-02T00:00Z")
-        allocation_create(line=world["lines"]["gpu"], consortium=world["teams"][team], amount_krw=1000,
-                          period_start=D(2025, 7, 1), period_end=D(2025, 12, 31), gpu_model="H200", gpu_count=8 + n,
-                          actor=staff)
+                Execution.objects.create(
+                    allocation=allocation,
+                    spent_on=D(2025, month, 2),
+                    amount_krw=10,
+                    description="x",
+                    status=status,
+                    recorded_by=staff,
+                    recorded_at="2025-09-01T00:00Z",
+                    decided_at=None if status == "pending" else "2025-09-02T00:00Z",
+                )
+        allocation_create(
+            line=world["lines"]["gpu"],
+            consortium=world["teams"][team],
+            amount_krw=1000,
+            period_start=D(2025, 7, 1),
+            period_end=D(2025, 12, 31),
+            gpu_model="H200",
+            gpu_count=8 + n,
+            actor=staff,
+        )
 
 
 @pytest.mark.parametrize("n", [1, 20])
@@ -132,7 +180,9 @@ def test_dashboard_figures_use_a_fixed_number_of_queries(ledger, n, django_asser
     with django_assert_max_num_queries(1):
         gpu = gpu_by_team_over_time(program_id=program_id)
     assert {(r.consortium_code, r.period_label, r.gpu_count) for r in gpu if r.gpu_model == "H200"} == {
-        ("ALPHA", "2025H2", 8 + n), ("BETA", "2025H2", 8 + n)}
+        ("ALPHA", "2025H2", 8 + n),
+        ("BETA", "2025H2", 8 + n),
+    }
     with django_assert_max_num_queries(1):
         burn = burn_rate_by_month(program_id=program_id)
     assert sum(row.executed_krw + row.pending_krw for row in burn) == 3 * BN + BN // 2 + 4 * n * 10
@@ -150,19 +200,24 @@ def test_dashboard_figures_use_a_fixed_number_of_queries(ledger, n, django_asser
 
 
 def test_allocation_list_annotations(ledger):
-    rows = {(a.consortium.code, a.line.code): a for a in allocation_list_visible_to(user=ledger["users"]["staff"])}
+    rows = {
+        (a.consortium.code, a.line.code): a for a in allocation_list_visible_to(user=ledger["users"]["staff"])
+    }
     alpha = rows[("ALPHA", "PROC")]
     assert (alpha.executed_krw, alpha.pending_krw, alpha.gpu_hours) == (BN, BN // 2, 0)
     assert rows[("ALPHA", "GPU")].gpu_hours == 512 * 24 * 181
 
 
-@pytest.mark.parametrize(("who", "visible"), [
-    ("staff", {"ALPHA", "BETA"}),
-    ("auditor", {"ALPHA", "BETA"}),
-    ("alpha", {"ALPHA"}),
-    ("beta", {"BETA"}),
-    ("evaluator", set()),
-])
+@pytest.mark.parametrize(
+    ("who", "visible"),
+    [
+        ("staff", {"ALPHA", "BETA"}),
+        ("auditor", {"ALPHA", "BETA"}),
+        ("alpha", {"ALPHA"}),
+        ("beta", {"BETA"}),
+        ("evaluator", set()),
+    ],
+)
 def test_visibility(ledger, who, visible):
     user = ledger["users"][who]
     assert {a.consortium.code for a in allocation_list_visible_to(user=user)} == visible
@@ -184,7 +239,10 @@ def test_anonymous_users_see_nothing(ledger):
 
 def test_gpu_usage_history_is_visible_on_request(ledger):
     alpha = ledger["users"]["alpha"]
-    gpu_usage_upload(consortium=ledger["teams"]["ALPHA"], file=_csv("month,gpu_model,gpu_hours\n2026-01,B200,999\n"),
-                     actor=alpha)
+    gpu_usage_upload(
+        consortium=ledger["teams"]["ALPHA"],
+        file=_csv("month,gpu_model,gpu_hours\n2026-01,B200,999\n"),
+        actor=alpha,
+    )
     assert gpu_usage_list_visible_to(user=alpha).count() == 2
     assert gpu_usage_list_visible_to(user=alpha, current_only=False).count() == 3
