@@ -105,7 +105,18 @@ def execution_record(
     spent_on = a_date(spent_on, field="spent_on", label=_("The date spent"))
     description = required_text(description, field="description", label=_("The description"), max_length=500)
     evidence_parts = _evidence_read(evidence) if evidence is not None else None
-    locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    locked = (
+        Allocation.objects.select_for_update(of=("self",)).select_related("consortium").get(pk=allocation.pk)
+    )
+    team = locked.consortium
+    if not locked.is_frozen and team.left_on is not None and spent_on > team.left_on:
+        # A departure whose freeze has not run (yet): the team's support still ended the day it left.
+        raise field_error(
+            "spent_on",
+            _("%(team)s left the program on %(left)s; spending dated %(date)s cannot be recorded.")
+            % {"team": team.code, "left": team.left_on, "date": spent_on},
+            "team_departed",
+        )
     if locked.is_frozen and spent_on > locked.frozen_on:
         raise field_error(
             "spent_on",

@@ -1,4 +1,5 @@
-"""Two allocations racing for the last of a cap: row locks let exactly one through (PostgreSQL only)."""
+"""Concurrent writers racing for the last of a cap, a line or an allocation: row locks let exactly one
+through (PostgreSQL only)."""
 
 from __future__ import annotations
 
@@ -107,3 +108,59 @@ def test_concurrent_allocations_cannot_both_pass_the_line_total(world, monkeypat
     )
     assert _codes(outcomes) == ["line_total_exceeded", "ok"]
     assert sum(Allocation.objects.filter(line__code="TALENT").values_list("amount_krw", flat=True)) == 3 * BN
+
+
+def test_concurrent_spending_cannot_both_pass_the_allocation(world, monkeypatch):
+    import budget.services.executions as execution_services
+    from budget.models import Execution
+    from budget.services import execution_record
+
+    allocation = allocation_create(
+        line=world["lines"]["purchase"],
+        consortium=world["teams"]["ALPHA"],
+        amount_krw=10 * BN,
+        period_start=dt.date(2025, 8, 1),
+        period_end=dt.date(2025, 12, 31),
+        actor=world["users"]["staff"],
+    )
+    original_total = execution_services.allocation_executions_total
+
+    def slow_total(**kwargs):
+        total = original_total(**kwargs)
+        time.sleep(0.5)
+        return total
+
+    monkeypatch.setattr(execution_services, "allocation_executions_total", slow_total)
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def worker(index, who):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = execution_record(
+                allocation=allocation,
+                spent_on=dt.date(2025, 9, 1),
+                amount_krw=6 * BN,
+                description="archive",
+                actor=world["users"][who],
+            )
+        except Exception as exc:  # noqa: BLE001 -- the outcome is what the test inspects
+            outcomes[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, who)) for i, who in enumerate(("alpha", "staff"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    codes = sorted(
+        "ok"
+        if isinstance(o, Execution)
+        else o.error_dict["amount_krw"][0].code
+        if isinstance(o, ValidationError)
+        else repr(o)
+        for o in outcomes
+    )
+    assert codes == ["allocation_exceeded", "ok"]
+    assert sum(Execution.objects.values_list("amount_krw", flat=True)) == 6 * BN

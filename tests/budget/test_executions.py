@@ -152,3 +152,17 @@ def test_reject_needs_a_reason_and_staff(world, allocation):
     assert (rejected.status, rejected.decision_note) == ("rejected", "No evidence")
     event = AuditEvent.objects.filter(object_type="budget.execution").latest("id")
     assert (event.action, event.context["extra"]) == ("update", {"decision": "rejected"})
+
+
+def test_spending_after_a_departure_is_refused_even_before_the_freeze_runs(world, allocation):
+    from consortia.services import consortium_mark_departed
+
+    consortium_mark_departed(
+        consortium=world["teams"]["ALPHA"], status="withdrawn", left_on=D(2025, 11, 30), reason="withdrew"
+    )
+    with pytest.raises(
+        ValidationError, match="ALPHA left the program on 2025-11-30; spending dated 2025-12-01"
+    ) as info:
+        _record(world, allocation, actor="staff", spent_on=D(2025, 12, 1))
+    assert info.value.error_dict["spent_on"][0].code == "team_departed"
+    _record(world, allocation, actor="staff", spent_on=D(2025, 11, 30))
