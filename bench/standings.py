@@ -53,11 +53,13 @@ WITH expert AS (
     FROM evaluations_resultrow r
     JOIN evaluations_resultupload u ON u.id = r.upload_id AND u.is_current AND u.phase_id = %(phase)s
     JOIN evaluations_targetmodel tm ON tm.phase_id = u.phase_id AND tm.consortium_id = u.consortium_id
-    JOIN evaluations_referencescore rs ON rs.benchmark_id = r.benchmark_id AND rs.reference_model = tm.reference_model
+    JOIN evaluations_referencescore rs
+      ON rs.benchmark_id = r.benchmark_id AND rs.reference_model = tm.reference_model
     GROUP BY u.consortium_id
 ), totals AS (
     SELECT p.consortium_id,
-           ROUND(40 * LEAST(b.ratio, 1), 2) + ROUND(35 * e.earned / %(expert_scale)s, 2) + ROUND(pr.points, 2) AS total
+           ROUND(40 * LEAST(b.ratio, 1), 2) + ROUND(35 * e.earned / %(expert_scale)s, 2)
+             + ROUND(pr.points, 2) AS total
     FROM evaluations_phaseparticipant p
     JOIN bench b ON b.consortium_id = p.consortium_id
     JOIN expert e ON e.consortium_id = p.consortium_id
@@ -71,8 +73,19 @@ SELECT consortium_id, total, RANK() OVER (ORDER BY total DESC) FROM totals
 def recreate_database() -> None:
     url = urlparse(DB)
     name = url.path.lstrip("/")
-    admin = ["psql", "-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres",
-             "-q", "-d", "postgres", "-c"]
+    admin = [
+        "psql",
+        "-h",
+        url.hostname or "127.0.0.1",
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        url.username or "postgres",
+        "-q",
+        "-d",
+        "postgres",
+        "-c",
+    ]
     subprocess.run([*admin, f'DROP DATABASE IF EXISTS "{name}"'], check=True)
     subprocess.run([*admin, f'CREATE DATABASE "{name}"'], check=True)
 
@@ -102,50 +115,92 @@ def seed():
     )
 
     now = timezone.now()
-    program = Program.objects.create(code="BENCH", name_ko="벤치", name_en="Bench", ministry="MSIT",
-                                     start_date="2025-08-04")
-    lead = Organization.objects.create(name_ko="벤치", name_en="Bench Org", kind="company")
-    phase = Phase.objects.create(program=program, code="BENCH", order=1, name="Bench phase",
-                                 status=Phase.Status.EVALUATING, teams_advancing=TEAMS - TEAMS // 10)
-    bench_c = RubricComponent.objects.create(phase=phase, key="benchmark", name="B", order=0, weight=40, max_points=40,
-                                             source="benchmarks")
-    RubricCriterion.objects.create(component=bench_c, key="common", name="C", max_points=40, benchmark_group="common")
-    expert_c = RubricComponent.objects.create(phase=phase, key="expert", name="E", order=1, weight=35,
-                                              max_points=Decimal(CRITERIA * 10), source="evaluators")
-    criteria = RubricCriterion.objects.bulk_create(
-        RubricCriterion(component=expert_c, key=f"c{i}", name=f"c{i}", max_points=10, order=i) for i in range(CRITERIA)
+    program = Program.objects.create(
+        code="BENCH", name_ko="벤치", name_en="Bench", ministry="MSIT", start_date="2025-08-04"
     )
-    user_c = RubricComponent.objects.create(phase=phase, key="user", name="U", order=2, weight=25, max_points=25,
-                                            source="panel")
+    lead = Organization.objects.create(name_ko="벤치", name_en="Bench Org", kind="company")
+    phase = Phase.objects.create(
+        program=program,
+        code="BENCH",
+        order=1,
+        name="Bench phase",
+        status=Phase.Status.EVALUATING,
+        teams_advancing=TEAMS - TEAMS // 10,
+    )
+    bench_c = RubricComponent.objects.create(
+        phase=phase, key="benchmark", name="B", order=0, weight=40, max_points=40, source="benchmarks"
+    )
+    RubricCriterion.objects.create(
+        component=bench_c, key="common", name="C", max_points=40, benchmark_group="common"
+    )
+    expert_c = RubricComponent.objects.create(
+        phase=phase,
+        key="expert",
+        name="E",
+        order=1,
+        weight=35,
+        max_points=Decimal(CRITERIA * 10),
+        source="evaluators",
+    )
+    criteria = RubricCriterion.objects.bulk_create(
+        RubricCriterion(component=expert_c, key=f"c{i}", name=f"c{i}", max_points=10, order=i)
+        for i in range(CRITERIA)
+    )
+    user_c = RubricComponent.objects.create(
+        phase=phase, key="user", name="U", order=2, weight=25, max_points=25, source="panel"
+    )
     gate = RubricGate.objects.create(phase=phase, key="originality", name="O")
     benchmarks = Benchmark.objects.bulk_create(
         Benchmark(code=f"B{i:02}", name=f"B{i:02}", category="knowledge") for i in range(BENCHMARKS)
     )
-    ReferenceScore.objects.bulk_create(ReferenceScore(benchmark=b, reference_model="Frontier", score=90)
-                                       for b in benchmarks)
-    PhaseBenchmark.objects.bulk_create(PhaseBenchmark(phase=phase, benchmark=b, group="common") for b in benchmarks)
-    users = get_user_model().objects.bulk_create(get_user_model()(username=f"ev{i}") for i in range(EVALUATORS + 1))
+    ReferenceScore.objects.bulk_create(
+        ReferenceScore(benchmark=b, reference_model="Frontier", score=90) for b in benchmarks
+    )
+    PhaseBenchmark.objects.bulk_create(
+        PhaseBenchmark(phase=phase, benchmark=b, group="common") for b in benchmarks
+    )
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"ev{i}") for i in range(EVALUATORS + 1)
+    )
     evaluators, uploader = users[:EVALUATORS], users[-1]
     teams = Consortium.objects.bulk_create(
         Consortium(program=program, code=f"T{i:04}", name=f"Team {i}", lead=lead, joined_on="2025-08-04")
         for i in range(TEAMS)
     )
     PhaseParticipant.objects.bulk_create(PhaseParticipant(phase=phase, consortium=t) for t in teams)
-    TargetModel.objects.bulk_create(TargetModel(phase=phase, consortium=t, reference_model="Frontier") for t in teams)
+    TargetModel.objects.bulk_create(
+        TargetModel(phase=phase, consortium=t, reference_model="Frontier") for t in teams
+    )
     uploads = ResultUpload.objects.bulk_create(
-        ResultUpload(phase=phase, consortium=t, uploaded_by=uploader, uploaded_at=now, file="bench.csv",
-                     display_name="bench.csv", sha256="0" * 64, size=1, format="csv", encoding="utf-8",
-                     row_count=BENCHMARKS)
+        ResultUpload(
+            phase=phase,
+            consortium=t,
+            uploaded_by=uploader,
+            uploaded_at=now,
+            file="bench.csv",
+            display_name="bench.csv",
+            sha256="0" * 64,
+            size=1,
+            format="csv",
+            encoding="utf-8",
+            row_count=BENCHMARKS,
+        )
         for t in teams
     )
     ResultRow.objects.bulk_create(
-        (ResultRow(upload=u, benchmark=b, score=Decimal(50 + (i * 7 + j * 3) % 45), source_row=j + 2)
-         for i, u in enumerate(uploads) for j, b in enumerate(benchmarks)),
+        (
+            ResultRow(upload=u, benchmark=b, score=Decimal(50 + (i * 7 + j * 3) % 45), source_row=j + 2)
+            for i, u in enumerate(uploads)
+            for j, b in enumerate(benchmarks)
+        ),
         batch_size=5000,
     )
     assignments = EvaluatorAssignment.objects.bulk_create(
-        (EvaluatorAssignment(phase=phase, consortium=t, evaluator=e, assigned_by=uploader, assigned_at=now)
-         for t in teams for e in evaluators),
+        (
+            EvaluatorAssignment(phase=phase, consortium=t, evaluator=e, assigned_by=uploader, assigned_at=now)
+            for t in teams
+            for e in evaluators
+        ),
         batch_size=5000,
     )
     sheets = ScoreSheet.objects.bulk_create(
@@ -153,15 +208,20 @@ def seed():
         batch_size=5000,
     )
     CriterionScore.objects.bulk_create(
-        (CriterionScore(sheet=s, criterion=c, points=Decimal((k * 13 + n * 7) % 101) / 10)
-         for k, s in enumerate(sheets) for n, c in enumerate(criteria)),
+        (
+            CriterionScore(sheet=s, criterion=c, points=Decimal((k * 13 + n * 7) % 101) / 10)
+            for k, s in enumerate(sheets)
+            for n, c in enumerate(criteria)
+        ),
         batch_size=5000,
     )
     PanelResult.objects.bulk_create(
-        PanelResult(phase=phase, consortium=t, component=user_c, points=Decimal(10 + i % 15)) for i, t in enumerate(teams)
+        PanelResult(phase=phase, consortium=t, component=user_c, points=Decimal(10 + i % 15))
+        for i, t in enumerate(teams)
     )
-    GateResult.objects.bulk_create(GateResult(gate=gate, consortium=t, passed=i % 97 != 0, reason="bench")
-                                   for i, t in enumerate(teams))
+    GateResult.objects.bulk_create(
+        GateResult(gate=gate, consortium=t, passed=i % 97 != 0, reason="bench") for i, t in enumerate(teams)
+    )
     return phase
 
 
@@ -183,8 +243,11 @@ def main() -> int:
     phase = seed()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(f"seeded in {time.monotonic() - started:.1f} s: {TEAMS} consortia, {ResultRow.objects.count()} result rows, "
-          f"{CriterionScore.objects.count()} criterion scores ({EVALUATORS} evaluators × {CRITERIA} criteria per team)")
+    print(
+        f"seeded in {time.monotonic() - started:.1f} s: {TEAMS} consortia, "
+        f"{ResultRow.objects.count()} result rows, {CriterionScore.objects.count()} criterion scores "
+        f"({EVALUATORS} evaluators × {CRITERIA} criteria per team)"
+    )
 
     recompute_times, sql_times, queries = [], [], 0
     for run in range(RUNS + 1):  # run 0 warms caches and is not counted
@@ -210,12 +273,19 @@ def main() -> int:
     mismatched = sum(1 for row in table if Decimal(row["total"]) != sql_totals[row["consortium_id"]])
     best, best_sql = min(recompute_times), min(sql_times)
     ratio = best / best_sql
-    print(f"recompute (standings_recompute): best {best * 1000:.0f} ms of {RUNS} "
-          f"({', '.join(f'{t * 1000:.0f}' for t in recompute_times)} ms); {queries} queries; "
-          f"snapshot {snapshot.duration_ms} ms as recorded")
-    print(f"hand-written SQL aggregate:      best {best_sql * 1000:.0f} ms of {RUNS} "
-          f"({', '.join(f'{t * 1000:.0f}' for t in sql_times)} ms)")
-    print(f"ratio recompute / SQL: {ratio:.2f}× (target ≤ 3×); totals differing from the SQL: {mismatched} of {TEAMS}")
+    print(
+        f"recompute (standings_recompute): best {best * 1000:.0f} ms of {RUNS} "
+        f"({', '.join(f'{t * 1000:.0f}' for t in recompute_times)} ms); {queries} queries; "
+        f"snapshot {snapshot.duration_ms} ms as recorded"
+    )
+    print(
+        f"hand-written SQL aggregate:      best {best_sql * 1000:.0f} ms of {RUNS} "
+        f"({', '.join(f'{t * 1000:.0f}' for t in sql_times)} ms)"
+    )
+    print(
+        f"ratio recompute / SQL: {ratio:.2f}× (target ≤ 3×); "
+        f"totals differing from the SQL: {mismatched} of {TEAMS}"
+    )
     outcomes = {}
     for row in table:
         outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1

@@ -110,7 +110,15 @@ class PhaseParticipantAdmin(ReadOnlyAdmin):
 
 @admin.register(ResultUpload)
 class ResultUploadAdmin(ReadOnlyAdmin):
-    list_display = ("phase", "consortium", "display_name", "uploaded_by", "uploaded_at", "is_current", "sha256")
+    list_display = (
+        "phase",
+        "consortium",
+        "display_name",
+        "uploaded_by",
+        "uploaded_at",
+        "is_current",
+        "sha256",
+    )
     list_filter = ("phase", "is_current")
 
 

@@ -13,9 +13,9 @@ from common.loading import (
     date,
     decimal,
     integer,
-    positive_integer,
     list_at,
     mapping_at,
+    positive_integer,
     read,
     sourced,
     sync_row,
@@ -112,7 +112,11 @@ def phase_details_load(data: dict, context, report: LoadReport) -> None:
         sync_row(
             Phase,
             {"pk": phase.pk},
-            {"frontier_threshold": read(node, "frontier_threshold", path, decimal, default=context.program.frontier_threshold)},
+            {
+                "frontier_threshold": read(
+                    node, "frontier_threshold", path, decimal, default=context.program.frontier_threshold
+                )
+            },
             report,
             path,
         )
@@ -123,10 +127,23 @@ def phase_details_load(data: dict, context, report: LoadReport) -> None:
         _target_models_load(phase, node, path, context, report)
         participants = _participants(phase, node, path, results, context)
         for code, consortium in participants.items():
-            sync_row(PhaseParticipant, {"phase": phase, "consortium": consortium}, {}, report, f"{path}.participants.{code}")
+            sync_row(
+                PhaseParticipant,
+                {"phase": phase, "consortium": consortium},
+                {},
+                report,
+                f"{path}.participants.{code}",
+            )
         for j, row in enumerate(results):
-            _result_load(phase, mapping_at(row, f"{path}.results[{j}]"), f"{path}.results[{j}]", components, gates,
-                         context, report)
+            _result_load(
+                phase,
+                mapping_at(row, f"{path}.results[{j}]"),
+                f"{path}.results[{j}]",
+                components,
+                gates,
+                context,
+                report,
+            )
         _outcome_load(phase, node, path, participants, report)
         if _changes(report) != before:
             standings_inputs_changed(phase_id=phase.pk, trigger="program file load")
@@ -186,7 +203,9 @@ def _rubric_load(phase: Phase, node: dict, path: str, has_results: bool, report:
         for k, (kpath, crit, max_points) in enumerate(criteria_specs):
             ckey = read(crit, "key", kpath, text)
             if ckey in criteria:
-                raise ProgramFileError(f"{kpath}.key", f"duplicate criterion key {ckey!r} in component {key!r}")
+                raise ProgramFileError(
+                    f"{kpath}.key", f"duplicate criterion key {ckey!r} in component {key!r}"
+                )
             criteria[ckey] = sync_row(
                 RubricCriterion,
                 {"component": component, "key": ckey},
@@ -274,11 +293,16 @@ def _participants(phase: Phase, node: dict, path: str, results: list, context) -
     """Who takes part: the teams with recorded results, an explicit list, or (for a running phase) the
     active teams."""
     if results:
-        codes = [read(mapping_at(r, f"{path}.results[{j}]"), "consortium", f"{path}.results[{j}]", text)
-                 for j, r in enumerate(results)]
+        codes = [
+            read(mapping_at(r, f"{path}.results[{j}]"), "consortium", f"{path}.results[{j}]", text)
+            for j, r in enumerate(results)
+        ]
         where = [f"{path}.results[{j}].consortium" for j in range(len(codes))]
     elif "participants" in node:
-        codes = [text(c, f"{path}.participants[{j}]") for j, c in enumerate(list_at(node["participants"], f"{path}.participants"))]
+        codes = [
+            text(c, f"{path}.participants[{j}]")
+            for j, c in enumerate(list_at(node["participants"], f"{path}.participants"))
+        ]
         where = [f"{path}.participants[{j}]" for j in range(len(codes))]
     elif phase.status in (Phase.Status.OPEN, Phase.Status.EVALUATING):
         return {code: c for code, c in context.consortia.items() if c.is_active}
@@ -299,7 +323,9 @@ def _points(value, path: str, maximum: Decimal) -> Decimal:
     return number
 
 
-def _result_load(phase, row: dict, path: str, components: dict, gates: dict, context, report: LoadReport) -> None:
+def _result_load(
+    phase, row: dict, path: str, components: dict, gates: dict, context, report: LoadReport
+) -> None:
     consortium = _consortium_ref(context, read(row, "consortium", path, text), f"{path}.consortium")
     known = {"consortium", "total", "illustrative", "source", "gate_reason"}
     total = Decimal(0)
@@ -308,16 +334,29 @@ def _result_load(phase, row: dict, path: str, components: dict, gates: dict, con
         known.update(criteria)
         if key in row:
             points = _points(row[key], f"{path}.{key}", component.max_points)
-            sync_row(PanelResult, {"consortium": consortium, "component": component, "criterion": None},
-                     {"phase": phase, "points": points, "panel_size": component.panel_size, **sourced(row, path)},
-                     report, f"{path}.{key}")
+            sync_row(
+                PanelResult,
+                {"consortium": consortium, "component": component, "criterion": None},
+                {"phase": phase, "points": points, "panel_size": component.panel_size, **sourced(row, path)},
+                report,
+                f"{path}.{key}",
+            )
             total += points * component.weight / component.max_points
         elif criteria and all(ckey in row for ckey in criteria):
             for ckey, criterion in criteria.items():
                 points = _points(row[ckey], f"{path}.{ckey}", criterion.max_points)
-                sync_row(PanelResult, {"consortium": consortium, "component": component, "criterion": criterion},
-                         {"phase": phase, "points": points, "panel_size": component.panel_size, **sourced(row, path)},
-                         report, f"{path}.{ckey}")
+                sync_row(
+                    PanelResult,
+                    {"consortium": consortium, "component": component, "criterion": criterion},
+                    {
+                        "phase": phase,
+                        "points": points,
+                        "panel_size": component.panel_size,
+                        **sourced(row, path),
+                    },
+                    report,
+                    f"{path}.{ckey}",
+                )
                 total += points * component.weight / component.max_points
         else:
             wanted = f"{key!r}" + (f" or all of {', '.join(sorted(criteria))}" if criteria else "")
@@ -325,18 +364,29 @@ def _result_load(phase, row: dict, path: str, components: dict, gates: dict, con
     for gkey, gate in gates.items():
         known.update({f"gate_{gkey}", f"gate_{gkey}_reason"})
         outcome = read(row, f"gate_{gkey}", path, choice(["pass", "fail"]))
-        reason = read(row, f"gate_{gkey}_reason", path, text, default=None) or read(row, "gate_reason", path, text, default="")
+        reason = read(row, f"gate_{gkey}_reason", path, text, default=None) or read(
+            row, "gate_reason", path, text, default=""
+        )
         if outcome == "fail" and not reason:
             raise ProgramFileError(f"{path}.gate_{gkey}", "a failed gate needs a reason (gate_reason)")
-        sync_row(GateResult, {"gate": gate, "consortium": consortium},
-                 {"passed": outcome == "pass", "reason": reason, **sourced(row, path)}, report, f"{path}.gate_{gkey}")
+        sync_row(
+            GateResult,
+            {"gate": gate, "consortium": consortium},
+            {"passed": outcome == "pass", "reason": reason, **sourced(row, path)},
+            report,
+            f"{path}.gate_{gkey}",
+        )
     unknown = sorted(set(row) - known)
     if unknown:
-        raise ProgramFileError(f"{path}.{unknown[0]}", "unknown key (not a component, criterion or gate of this phase)")
+        raise ProgramFileError(
+            f"{path}.{unknown[0]}", "unknown key (not a component, criterion or gate of this phase)"
+        )
     if "total" in row:
         stated = read(row, "total", path, decimal)
         if stated != total.quantize(Decimal("0.01")):
-            raise ProgramFileError(f"{path}.total", f"stated total {stated} differs from the sum of the points {total}")
+            raise ProgramFileError(
+                f"{path}.total", f"stated total {stated} differs from the sum of the points {total}"
+            )
 
 
 _OUTCOME_KEYS = {
@@ -354,7 +404,9 @@ def _outcome_load(phase: Phase, node: dict, path: str, participants: dict, repor
     opath = f"{path}.actual_outcome"
     for key in outcome:
         if key not in _OUTCOME_KEYS:
-            raise ProgramFileError(f"{opath}.{key}", f"unknown outcome; expected one of {', '.join(_OUTCOME_KEYS)}")
+            raise ProgramFileError(
+                f"{opath}.{key}", f"unknown outcome; expected one of {', '.join(_OUTCOME_KEYS)}"
+            )
     seen: set[str] = set()
     for key, value in _OUTCOME_KEYS.items():
         for j, code in enumerate(list_at(outcome.get(key), f"{opath}.{key}")):
@@ -365,5 +417,10 @@ def _outcome_load(phase: Phase, node: dict, path: str, participants: dict, repor
             if code in seen:
                 raise ProgramFileError(where, f"{code!r} has more than one outcome")
             seen.add(code)
-            sync_row(PhaseParticipant, {"phase": phase, "consortium": participants[code]}, {"outcome": value},
-                     report, where)
+            sync_row(
+                PhaseParticipant,
+                {"phase": phase, "consortium": participants[code]},
+                {"outcome": value},
+                report,
+                where,
+            )

@@ -42,9 +42,11 @@ def phase_list(*, program_id: int | None = None) -> QuerySet[Phase]:
 
 def phase_benchmarks_for_team(*, phase: Phase, consortium) -> list[Benchmark]:
     """The team's benchmark set: common and agency benchmarks plus its own team-specific ones."""
-    entries = PhaseBenchmark.objects.filter(phase=phase).filter(
-        Q(consortium__isnull=True) | Q(consortium=consortium)
-    ).select_related("benchmark")
+    entries = (
+        PhaseBenchmark.objects.filter(phase=phase)
+        .filter(Q(consortium__isnull=True) | Q(consortium=consortium))
+        .select_related("benchmark")
+    )
     return [entry.benchmark for entry in entries]
 
 
@@ -54,7 +56,9 @@ def standings_inputs(*, phase: Phase, exclude_evaluator_id: int | None = None) -
 
     ``exclude_evaluator_id`` drops that evaluator's assignments and sheets (what-if stability).
     """
-    components = list(RubricComponent.objects.filter(phase=phase).prefetch_related("criteria").order_by("order", "key"))
+    components = list(
+        RubricComponent.objects.filter(phase=phase).prefetch_related("criteria").order_by("order", "key")
+    )
     criterion_path = {}
     specs = []
     for component in components:
@@ -64,7 +68,9 @@ def standings_inputs(*, phase: Phase, exclude_evaluator_id: int | None = None) -
         for c in component.criteria.all():
             criterion_path[c.pk] = f"{component.key}/{c.key}"
         scale = sum((c.max_points for c in criteria), Decimal(0)) if criteria else component.max_points
-        specs.append(pure.Component(component.key, component.weight, pure.Source(component.source), scale, criteria))
+        specs.append(
+            pure.Component(component.key, component.weight, pure.Source(component.source), scale, criteria)
+        )
     gates = dict(RubricGate.objects.filter(phase=phase).values_list("pk", "key"))
     benchmark_rows = list(
         PhaseBenchmark.objects.filter(phase=phase).values_list(
@@ -73,7 +79,9 @@ def standings_inputs(*, phase: Phase, exclude_evaluator_id: int | None = None) -
     )
     codes = {bid: code for bid, code, *_rest in benchmark_rows}
     participants = list(
-        PhaseParticipant.objects.filter(phase=phase).values_list("consortium_id", "consortium__code").order_by("consortium__code")
+        PhaseParticipant.objects.filter(phase=phase)
+        .values_list("consortium_id", "consortium__code")
+        .order_by("consortium__code")
     )
     targets = dict(TargetModel.objects.filter(phase=phase).values_list("consortium_id", "reference_model"))
     references: dict[str, dict[str, Decimal]] = defaultdict(dict)
@@ -84,7 +92,9 @@ def standings_inputs(*, phase: Phase, exclude_evaluator_id: int | None = None) -
     results = _current_results(phase=phase, codes=codes)
 
     assignments = EvaluatorAssignment.objects.filter(phase=phase)
-    scores = CriterionScore.objects.filter(sheet__assignment__phase=phase, sheet__status=ScoreSheet.Status.SUBMITTED)
+    scores = CriterionScore.objects.filter(
+        sheet__assignment__phase=phase, sheet__status=ScoreSheet.Status.SUBMITTED
+    )
     if exclude_evaluator_id is not None:
         assignments = assignments.exclude(evaluator_id=exclude_evaluator_id)
         scores = scores.exclude(sheet__assignment__evaluator_id=exclude_evaluator_id)
@@ -97,7 +107,9 @@ def standings_inputs(*, phase: Phase, exclude_evaluator_id: int | None = None) -
     evaluator_points: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for team, crit, total, n in (
         scores.values(team=F("sheet__assignment__consortium_id"), crit=F("criterion_id"))
-        .annotate(total=Sum("points"), n=Count("id")).order_by().values_list("team", "crit", "total", "n")
+        .annotate(total=Sum("points"), n=Count("id"))
+        .order_by()
+        .values_list("team", "crit", "total", "n")
     ):
         if crit in criterion_path:
             evaluator_points[team][criterion_path[crit]] = (total / n).quantize(MEAN_PLACES)
@@ -109,23 +121,35 @@ def standings_inputs(*, phase: Phase, exclude_evaluator_id: int | None = None) -
     ):
         panel[cid][criterion_path[crit_id] if crit_id else keys[comp_id]] = points
     gate_results: dict[int, dict[str, bool]] = defaultdict(dict)
-    for cid, gate_id, passed in GateResult.objects.filter(gate__phase=phase).values_list("consortium_id", "gate_id", "passed"):
+    for cid, gate_id, passed in GateResult.objects.filter(gate__phase=phase).values_list(
+        "consortium_id", "gate_id", "passed"
+    ):
         gate_results[cid][gates[gate_id]] = passed
 
     teams = []
     for cid, code in participants:
         target = targets.get(cid, "")
         assigned, submitted = sheet_counts.get(cid, (0, 0))
-        teams.append(pure.Team(
-            consortium_id=cid, label=code, target_model=target,
-            benchmark_scores=results.get(cid, {}), reference_scores=references.get(target, {}) if target else {},
-            evaluator_points=evaluator_points.get(cid, {}), sheets_assigned=assigned, sheets_submitted=submitted,
-            panel_points=panel.get(cid, {}), gates=gate_results.get(cid, {}),
-        ))
+        teams.append(
+            pure.Team(
+                consortium_id=cid,
+                label=code,
+                target_model=target,
+                benchmark_scores=results.get(cid, {}),
+                reference_scores=references.get(target, {}) if target else {},
+                evaluator_points=evaluator_points.get(cid, {}),
+                sheets_assigned=assigned,
+                sheets_submitted=submitted,
+                panel_points=panel.get(cid, {}),
+                gates=gate_results.get(cid, {}),
+            )
+        )
     return pure.PhaseInputs(
         components=tuple(specs),
         gates=tuple(sorted(gates.values())),
-        benchmarks=tuple(pure.BenchmarkSpec(code, group, hib, team) for _bid, code, group, hib, team in benchmark_rows),
+        benchmarks=tuple(
+            pure.BenchmarkSpec(code, group, hib, team) for _bid, code, group, hib, team in benchmark_rows
+        ),
         teams=tuple(teams),
         teams_advancing=phase.teams_advancing,
         frontier_threshold=phase.frontier_threshold,
@@ -153,7 +177,9 @@ def _current_results(*, phase: Phase, codes: dict[int, str]) -> dict[int, dict[s
         with connection.cursor() as cursor:
             cursor.execute(_PACKED_RESULTS_SQL, [phase.pk, list(codes)])
             for cid, benchmark_ids, scores in cursor.fetchall():
-                results[cid] = dict(zip(map(codes.__getitem__, benchmark_ids), map(Decimal, scores.split(",")), strict=True))
+                results[cid] = dict(
+                    zip(map(codes.__getitem__, benchmark_ids), map(Decimal, scores.split(",")), strict=True)
+                )
         return results
     for cid, bid, score in ResultRow.objects.filter(
         upload__phase=phase, upload__is_current=True, benchmark_id__in=list(codes)

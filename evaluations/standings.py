@@ -195,7 +195,9 @@ def _round(value: Decimal, places: Decimal = POINTS_PLACES) -> Decimal:
 
 def check_weights(weights: Mapping[str, Decimal], component_keys: tuple[str, ...]) -> None:
     if set(weights) != set(component_keys):
-        raise InvalidInputs(f"weights must name exactly the components {sorted(component_keys)}, got {sorted(weights)}")
+        raise InvalidInputs(
+            f"weights must name exactly the components {sorted(component_keys)}, got {sorted(weights)}"
+        )
     if any(w < 0 for w in weights.values()):
         raise InvalidInputs("weights cannot be negative")
     if sum(weights.values(), Decimal(0)) != HUNDRED:
@@ -298,10 +300,14 @@ def _component_earned(
         if team.sheets_assigned == 0:
             return None, [MissingItem(Missing.NO_EVALUATORS, component.key)]
         if team.sheets_submitted < team.sheets_assigned:
-            return None, [MissingItem(Missing.SHEETS_NOT_SUBMITTED, f"{team.sheets_submitted}/{team.sheets_assigned}")]
+            return None, [
+                MissingItem(Missing.SHEETS_NOT_SUBMITTED, f"{team.sheets_submitted}/{team.sheets_assigned}")
+            ]
         values = [team.evaluator_points.get(f"{component.key}/{c.key}") for c in component.criteria]
         if not values or any(v is None for v in values):
-            return None, [MissingItem(Missing.SHEETS_NOT_SUBMITTED, f"{team.sheets_submitted}/{team.sheets_assigned}")]
+            return None, [
+                MissingItem(Missing.SHEETS_NOT_SUBMITTED, f"{team.sheets_submitted}/{team.sheets_assigned}")
+            ]
         return sum(values, Decimal(0)), missing
     # Benchmarks: each criterion earns max × min(mean ratio of its group, 1).
     earned = Decimal(0)
@@ -357,7 +363,11 @@ def compute_standings(
         for component in components:
             earned, reasons = _component_earned(view, team, component)
             missing.extend(reasons)
-            value = None if earned is None or component.scale == 0 else _round(component.weight * earned / component.scale)
+            value = (
+                None
+                if earned is None or component.scale == 0
+                else _round(component.weight * earned / component.scale)
+            )
             points.append(ComponentPoints(component.key, component.weight, value))
         gates = tuple((key, team.gates.get(key)) for key in inputs.gates)
         missing.extend(MissingItem(Missing.GATE_DECISION, key) for key, passed in gates if passed is None)
@@ -366,7 +376,9 @@ def compute_standings(
         meets = None if frontier is None else frontier >= inputs.frontier_threshold
         scored.append((team, tuple(points), total, frontier, meets, gates, tuple(_dedupe(missing))))
 
-    ranked = sorted((s for s in scored if s[2] is not None), key=lambda s: (-s[2], s[0].label, s[0].consortium_id))
+    ranked = sorted(
+        (s for s in scored if s[2] is not None), key=lambda s: (-s[2], s[0].label, s[0].consortium_id)
+    )
     n_ranked = len(ranked)
     cut = max(0, n_ranked - inputs.teams_advancing) if cut_count is None else min(cut_count, n_ranked)
     places = n_ranked - cut
@@ -389,7 +401,20 @@ def compute_standings(
             outcome = Outcome.ELIMINATED_ON_POINTS
         else:
             outcome = Outcome.ADVANCES
-        rows.append(Row(team.consortium_id, team.label, points, total, frontier, meets, gates, rank_of, outcome, missing))
+        rows.append(
+            Row(
+                team.consortium_id,
+                team.label,
+                points,
+                total,
+                frontier,
+                meets,
+                gates,
+                rank_of,
+                outcome,
+                missing,
+            )
+        )
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.label, r.consortium_id))
     return Table(
         rows=tuple(rows),
@@ -404,7 +429,9 @@ def compute_standings(
 def outcome_changes(before: Table, after: Table) -> list[tuple[int, Outcome, Outcome]]:
     """(consortium_id, outcome before, outcome after) for every team whose outcome differs."""
     old = before.outcomes()
-    return sorted((cid, old[cid], new) for cid, new in after.outcomes().items() if cid in old and old[cid] != new)
+    return sorted(
+        (cid, old[cid], new) for cid, new in after.outcomes().items() if cid in old and old[cid] != new
+    )
 
 
 def _plain(value):
@@ -440,7 +467,9 @@ def inputs_digest(inputs: PhaseInputs) -> str:
     head = {
         "components": _plain(inputs.components),
         "gates": list(inputs.gates),
-        "benchmarks": sorted((_plain(b) for b in inputs.benchmarks), key=lambda b: (b["code"], b["consortium_id"] or 0)),
+        "benchmarks": sorted(
+            (_plain(b) for b in inputs.benchmarks), key=lambda b: (b["code"], b["consortium_id"] or 0)
+        ),
         "teams_advancing": inputs.teams_advancing,
         "frontier_threshold": _number(inputs.frontier_threshold),
     }
@@ -454,16 +483,29 @@ def inputs_digest(inputs: PhaseInputs) -> str:
             keys = sorted(m)
             values = map(m.__getitem__, keys)
             # Unit/record separators cannot occur in benchmark codes or rubric keys.
-            text = "\x1f".join(keys) + "\x1e" + "\x1f".join(map(str, map(Decimal.normalize, values) if numbers else values))
+            text = (
+                "\x1f".join(keys)
+                + "\x1e"
+                + "\x1f".join(map(str, map(Decimal.normalize, values) if numbers else values))
+            )
             cached = memo[id(m)] = (m, text)
         return cached[1]
 
     for team in sorted(inputs.teams, key=lambda t: t.consortium_id):
         digest.update(b"\n")
-        digest.update(json.dumps(
-            [team.consortium_id, team.label, team.target_model, team.sheets_assigned, team.sheets_submitted],
-            separators=(",", ":"), ensure_ascii=False,
-        ).encode())
+        digest.update(
+            json.dumps(
+                [
+                    team.consortium_id,
+                    team.label,
+                    team.target_model,
+                    team.sheets_assigned,
+                    team.sheets_submitted,
+                ],
+                separators=(",", ":"),
+                ensure_ascii=False,
+            ).encode()
+        )
         for part in (team.benchmark_scores, team.reference_scores, team.evaluator_points, team.panel_points):
             digest.update(b"|")
             digest.update(mapping(part).encode())

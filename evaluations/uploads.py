@@ -90,13 +90,25 @@ def result_file_parse(
         elif code.casefold() not in known:
             errors.append(RowError(row, "benchmark", _("unknown benchmark %(code)r") % {"code": code[:60]}))
         elif code.casefold() not in by_folded:
-            errors.append(RowError(row, "benchmark", _("benchmark %(code)s is not in this phase's set for %(team)s")
-                                   % {"code": code[:60], "team": team_label or _("this team")}))
+            errors.append(
+                RowError(
+                    row,
+                    "benchmark",
+                    _("benchmark %(code)s is not in this phase's set for %(team)s")
+                    % {"code": code[:60], "team": team_label or _("this team")},
+                )
+            )
         else:
             ref = scale_ref = by_folded[code.casefold()]
             if ref.id in seen:
-                errors.append(RowError(row, "benchmark", _("duplicate benchmark %(code)s (already on row %(row)s)")
-                                       % {"code": ref.code, "row": seen[ref.id]}))
+                errors.append(
+                    RowError(
+                        row,
+                        "benchmark",
+                        _("duplicate benchmark %(code)s (already on row %(row)s)")
+                        % {"code": ref.code, "row": seen[ref.id]},
+                    )
+                )
                 ref = None
             else:
                 seen[ref.id] = row
@@ -106,13 +118,17 @@ def result_file_parse(
         else:
             # An unknown benchmark has no scale; its score is still checked for being a number.
             maximum = scale_ref.scale if scale_ref is not None else Decimal(10**9)
-            score, error = decimal_cell(raw_score, row=row, column="score", minimum=Decimal(0), maximum=maximum)
+            score, error = decimal_cell(
+                raw_score, row=row, column="score", minimum=Decimal(0), maximum=maximum
+            )
             if error is not None:
                 errors.append(error)
         model_version = values.get("model_version", "")
         notes = values.get("notes", "")
         if len(model_version) > MAX_MODEL_VERSION:
-            errors.append(RowError(row, "model_version", _("longer than %(n)s characters") % {"n": MAX_MODEL_VERSION}))
+            errors.append(
+                RowError(row, "model_version", _("longer than %(n)s characters") % {"n": MAX_MODEL_VERSION})
+            )
         if len(notes) > MAX_NOTES:
             errors.append(RowError(row, "notes", _("longer than %(n)s characters") % {"n": MAX_NOTES}))
         if ref is not None and score is not None:

@@ -2,7 +2,14 @@
 
 from evaluations.models.phase import Benchmark, Phase, PhaseParticipant, ReferenceScore
 from evaluations.models.results import PhaseBenchmark, ResultRow, ResultUpload, TargetModel
-from evaluations.models.rubric import BenchmarkGroup, GateResult, PanelResult, RubricComponent, RubricCriterion, RubricGate
+from evaluations.models.rubric import (
+    BenchmarkGroup,
+    GateResult,
+    PanelResult,
+    RubricComponent,
+    RubricCriterion,
+    RubricGate,
+)
 from evaluations.models.scoring import CriterionScore, EvaluatorAssignment, ScoreSheet, StandingsSnapshot
 
 __all__ = [

@@ -19,7 +19,9 @@ class Phase(SourcedMixin):
         EVALUATING = "evaluating", _("Evaluating")
         FINALIZED = "finalized", _("Finalized")
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="phases", verbose_name=_("program"))
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="phases", verbose_name=_("program")
+    )
     code = models.SlugField(_("code"), max_length=40)
     order = models.PositiveSmallIntegerField(_("order"))
     name = models.CharField(_("name"), max_length=200)
@@ -36,7 +38,9 @@ class Phase(SourcedMixin):
     )
     # Bumped (F() + 1) in the same transaction as every change to this phase's standings inputs; a
     # snapshot computed from an older generation is stale. This is what survives a Redis outage.
-    standings_generation = models.PositiveBigIntegerField(_("standings inputs generation"), default=0, editable=False)
+    standings_generation = models.PositiveBigIntegerField(
+        _("standings inputs generation"), default=0, editable=False
+    )
     finalized_at = models.DateTimeField(_("finalized at"), null=True, blank=True, editable=False)
     finalized_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -94,13 +98,20 @@ class PhaseParticipant(models.Model):
         DISQUALIFIED_BY_GATE = "disqualified_by_gate", _("Disqualified by gate")
         NOT_RANKED = "not_ranked", _("Not ranked")
 
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="participants", verbose_name=_("phase"))
+    phase = models.ForeignKey(
+        Phase, on_delete=models.CASCADE, related_name="participants", verbose_name=_("phase")
+    )
     consortium = models.ForeignKey(
-        "consortia.Consortium", on_delete=models.PROTECT, related_name="phase_entries", verbose_name=_("consortium")
+        "consortia.Consortium",
+        on_delete=models.PROTECT,
+        related_name="phase_entries",
+        verbose_name=_("consortium"),
     )
     outcome = models.CharField(_("official outcome"), max_length=30, choices=Outcome.choices, blank=True)
     final_rank = models.PositiveSmallIntegerField(_("official rank"), null=True, blank=True)
-    final_total = models.DecimalField(_("official total"), max_digits=7, decimal_places=2, null=True, blank=True)
+    final_total = models.DecimalField(
+        _("official total"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         ordering = ("phase", "consortium__code")

@@ -15,14 +15,20 @@ from evaluations.models.rubric import BenchmarkGroup
 
 
 class PhaseBenchmark(SourcedMixin):
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="benchmark_set", verbose_name=_("phase"))
+    phase = models.ForeignKey(
+        Phase, on_delete=models.CASCADE, related_name="benchmark_set", verbose_name=_("phase")
+    )
     benchmark = models.ForeignKey(
         Benchmark, on_delete=models.PROTECT, related_name="phase_entries", verbose_name=_("benchmark")
     )
     group = models.CharField(_("group"), max_length=20, choices=BenchmarkGroup.choices)
     # Team-specific benchmarks belong to one consortium; common and agency ones to everyone.
     consortium = models.ForeignKey(
-        "consortia.Consortium", on_delete=models.PROTECT, null=True, blank=True, related_name="own_benchmarks",
+        "consortia.Consortium",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="own_benchmarks",
         verbose_name=_("consortium"),
     )
 
@@ -58,9 +64,14 @@ class PhaseBenchmark(SourcedMixin):
 class TargetModel(SourcedMixin):
     """The frontier model a consortium declared to be measured against; its scores are ReferenceScores."""
 
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="target_models", verbose_name=_("phase"))
+    phase = models.ForeignKey(
+        Phase, on_delete=models.CASCADE, related_name="target_models", verbose_name=_("phase")
+    )
     consortium = models.ForeignKey(
-        "consortia.Consortium", on_delete=models.PROTECT, related_name="target_models", verbose_name=_("consortium")
+        "consortia.Consortium",
+        on_delete=models.PROTECT,
+        related_name="target_models",
+        verbose_name=_("consortium"),
     )
     reference_model = models.CharField(_("reference model"), max_length=100)
 
@@ -88,9 +99,14 @@ def _upload_to(instance: ResultUpload, filename: str) -> str:
 class ResultUpload(models.Model):
     """An accepted results file. Uploads are history: a newer one replaces only which one is current."""
 
-    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="uploads", verbose_name=_("phase"))
+    phase = models.ForeignKey(
+        Phase, on_delete=models.PROTECT, related_name="uploads", verbose_name=_("phase")
+    )
     consortium = models.ForeignKey(
-        "consortia.Consortium", on_delete=models.PROTECT, related_name="result_uploads", verbose_name=_("consortium")
+        "consortia.Consortium",
+        on_delete=models.PROTECT,
+        related_name="result_uploads",
+        verbose_name=_("consortium"),
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
@@ -117,15 +133,21 @@ class ResultUpload(models.Model):
                 violation_error_message=_("Only one upload per team and phase can be current."),
             ),
         ]
-        indexes = [models.Index(fields=("phase", "consortium", "is_current"), name="result_upload_current_idx")]
+        indexes = [
+            models.Index(fields=("phase", "consortium", "is_current"), name="result_upload_current_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.consortium} · {self.phase.code} · {self.display_name}"
 
 
 class ResultRow(models.Model):
-    upload = models.ForeignKey(ResultUpload, on_delete=models.CASCADE, related_name="rows", verbose_name=_("upload"))
-    benchmark = models.ForeignKey(Benchmark, on_delete=models.PROTECT, related_name="+", verbose_name=_("benchmark"))
+    upload = models.ForeignKey(
+        ResultUpload, on_delete=models.CASCADE, related_name="rows", verbose_name=_("upload")
+    )
+    benchmark = models.ForeignKey(
+        Benchmark, on_delete=models.PROTECT, related_name="+", verbose_name=_("benchmark")
+    )
     score = models.DecimalField(_("score"), max_digits=10, decimal_places=4)
     model_version = models.CharField(_("model version"), max_length=100, blank=True)
     notes = models.TextField(_("notes"), blank=True)

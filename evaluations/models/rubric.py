@@ -23,7 +23,9 @@ class RubricComponent(SourcedMixin):
         EVALUATORS = "evaluators", _("Evaluator score sheets")
         PANEL = "panel", _("Aggregated panel result entered by staff")
 
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="components", verbose_name=_("phase"))
+    phase = models.ForeignKey(
+        Phase, on_delete=models.CASCADE, related_name="components", verbose_name=_("phase")
+    )
     key = models.SlugField(_("key"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -69,7 +71,9 @@ class RubricCriterion(SourcedMixin):
     name = models.CharField(_("name"), max_length=200)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     max_points = models.DecimalField(_("maximum points"), max_digits=6, decimal_places=2)
-    benchmark_group = models.CharField(_("benchmark group"), max_length=20, choices=BenchmarkGroup.choices, blank=True)
+    benchmark_group = models.CharField(
+        _("benchmark group"), max_length=20, choices=BenchmarkGroup.choices, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -118,15 +122,24 @@ class RubricGate(SourcedMixin):
 
 
 class GateResult(SourcedMixin):
-    gate = models.ForeignKey(RubricGate, on_delete=models.CASCADE, related_name="results", verbose_name=_("gate"))
+    gate = models.ForeignKey(
+        RubricGate, on_delete=models.CASCADE, related_name="results", verbose_name=_("gate")
+    )
     consortium = models.ForeignKey(
-        "consortia.Consortium", on_delete=models.PROTECT, related_name="gate_results", verbose_name=_("consortium")
+        "consortia.Consortium",
+        on_delete=models.PROTECT,
+        related_name="gate_results",
+        verbose_name=_("consortium"),
     )
     passed = models.BooleanField(_("passed"))
     evidence = models.TextField(_("evidence"), blank=True)
     reason = models.TextField(_("written reason"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -158,22 +171,35 @@ class PanelResult(SourcedMixin):
     With a criterion it is that criterion's points; without, the whole component's, on its max_points.
     """
 
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="panel_results", verbose_name=_("phase"))
+    phase = models.ForeignKey(
+        Phase, on_delete=models.CASCADE, related_name="panel_results", verbose_name=_("phase")
+    )
     consortium = models.ForeignKey(
-        "consortia.Consortium", on_delete=models.PROTECT, related_name="panel_results", verbose_name=_("consortium")
+        "consortia.Consortium",
+        on_delete=models.PROTECT,
+        related_name="panel_results",
+        verbose_name=_("consortium"),
     )
     component = models.ForeignKey(
         RubricComponent, on_delete=models.CASCADE, related_name="panel_results", verbose_name=_("component")
     )
     criterion = models.ForeignKey(
-        RubricCriterion, on_delete=models.CASCADE, null=True, blank=True, related_name="panel_results",
+        RubricCriterion,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="panel_results",
         verbose_name=_("criterion"),
     )
     points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
     panel_size = models.PositiveSmallIntegerField(_("panel size"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("entered by"),
     )
     entered_at = models.DateTimeField(_("entered at"), null=True, blank=True)

@@ -12,13 +12,19 @@ from evaluations.models.rubric import RubricCriterion
 
 
 class EvaluatorAssignment(models.Model):
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("phase"))
+    phase = models.ForeignKey(
+        Phase, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("phase")
+    )
     consortium = models.ForeignKey(
-        "consortia.Consortium", on_delete=models.PROTECT, related_name="evaluator_assignments",
+        "consortia.Consortium",
+        on_delete=models.PROTECT,
+        related_name="evaluator_assignments",
         verbose_name=_("consortium"),
     )
     evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluator_assignments",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="evaluator_assignments",
         verbose_name=_("evaluator"),
     )
     assigned_by = models.ForeignKey(
@@ -34,7 +40,9 @@ class EvaluatorAssignment(models.Model):
             models.UniqueConstraint(
                 fields=("phase", "consortium", "evaluator"),
                 name="evaluator_assignment_unique",
-                violation_error_message=_("This evaluator is already assigned to this consortium in this phase."),
+                violation_error_message=_(
+                    "This evaluator is already assigned to this consortium in this phase."
+                ),
             ),
         ]
 
@@ -73,7 +81,9 @@ class ScoreSheet(models.Model):
 
 
 class CriterionScore(models.Model):
-    sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="scores", verbose_name=_("score sheet"))
+    sheet = models.ForeignKey(
+        ScoreSheet, on_delete=models.CASCADE, related_name="scores", verbose_name=_("score sheet")
+    )
     criterion = models.ForeignKey(
         RubricCriterion, on_delete=models.CASCADE, related_name="scores", verbose_name=_("criterion")
     )
@@ -104,7 +114,9 @@ class CriterionScore(models.Model):
 class StandingsSnapshot(models.Model):
     """One computed standings table. Immutable history: recomputes add rows, finalize marks one official."""
 
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("phase"))
+    phase = models.ForeignKey(
+        Phase, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("phase")
+    )
     generation = models.PositiveBigIntegerField(_("inputs generation"))
     inputs_hash = models.CharField(_("inputs hash"), max_length=64)
     computed_at = models.DateTimeField(_("computed at"))

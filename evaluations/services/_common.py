@@ -72,6 +72,8 @@ def standings_enqueue(*, phase_id: int, trigger: str) -> bool:
     try:
         tasks.recompute_standings.delay(phase_id=phase_id, trigger=trigger[:200])
     except BrokerError as exc:
-        logger.warning("standings recompute for phase %s not enqueued (%s); reconcile will catch up", phase_id, exc)
+        logger.warning(
+            "standings recompute for phase %s not enqueued (%s); reconcile will catch up", phase_id, exc
+        )
         return False
     return True

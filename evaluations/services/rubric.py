@@ -49,8 +49,14 @@ def phase_open(*, phase: Phase, actor) -> Phase:
     before = snapshot(locked, ["status"])
     locked.status = Phase.Status.OPEN
     locked.save(update_fields=["status"])
-    audit_record(actor=actor, action=UPDATE, extra={"event": "phase_open"}, target=locked, before=before,
-                 after=snapshot(locked, ["status"]))
+    audit_record(
+        actor=actor,
+        action=UPDATE,
+        extra={"event": "phase_open"},
+        target=locked,
+        before=before,
+        after=snapshot(locked, ["status"]),
+    )
     return locked
 
 
@@ -64,20 +70,37 @@ def phase_begin_evaluation(*, phase: Phase, actor) -> Phase:
     locked = phase_lock(phase, allowed=(Phase.Status.OPEN,), action=_("starting the evaluation"))
     total = _weights_total(locked)
     if total != 100:
-        raise ValidationError(_("The rubric weights add up to %(total)s, not 100; fix them before evaluating.")
-                              % {"total": total}, code="weights_total")
+        raise ValidationError(
+            _("The rubric weights add up to %(total)s, not 100; fix them before evaluating.")
+            % {"total": total},
+            code="weights_total",
+        )
     before = snapshot(locked, ["status"])
     locked.status = Phase.Status.EVALUATING
     locked.save(update_fields=["status"])
-    audit_record(actor=actor, action=UPDATE, extra={"event": "phase_begin_evaluation"}, target=locked, before=before,
-                 after=snapshot(locked, ["status"]))
+    audit_record(
+        actor=actor,
+        action=UPDATE,
+        extra={"event": "phase_begin_evaluation"},
+        target=locked,
+        before=before,
+        after=snapshot(locked, ["status"]),
+    )
     return locked
 
 
 @transaction.atomic
 def rubric_component_create(
-    *, phase: Phase, actor, key: str, name: str, weight: Decimal, source: str,
-    max_points: Decimal | None = None, panel_size: int | None = None, note: str = "",
+    *,
+    phase: Phase,
+    actor,
+    key: str,
+    name: str,
+    weight: Decimal,
+    source: str,
+    max_points: Decimal | None = None,
+    panel_size: int | None = None,
+    note: str = "",
 ) -> RubricComponent:
     """Add a component (weights need not add up to 100 until evaluation starts).
 
@@ -87,8 +110,15 @@ def rubric_component_create(
     locked = phase_lock(phase, allowed=RUBRIC_EDITABLE, action=_("changing the rubric"))
     order = RubricComponent.objects.filter(phase=locked).count()
     component = RubricComponent(
-        phase=locked, key=key, name=name, order=order, weight=weight, source=source,
-        max_points=weight if max_points is None else max_points, panel_size=panel_size, note=note,
+        phase=locked,
+        key=key,
+        name=name,
+        order=order,
+        weight=weight,
+        source=source,
+        max_points=weight if max_points is None else max_points,
+        panel_size=panel_size,
+        note=note,
     )
     component.full_clean()
     component.save()
@@ -99,8 +129,14 @@ def rubric_component_create(
 
 @transaction.atomic
 def rubric_criterion_create(
-    *, component: RubricComponent, actor, key: str, name: str, max_points: Decimal,
-    benchmark_group: str = "", note: str = "",
+    *,
+    component: RubricComponent,
+    actor,
+    key: str,
+    name: str,
+    max_points: Decimal,
+    benchmark_group: str = "",
+    note: str = "",
 ) -> RubricCriterion:
     """Add a criterion; the component's scale becomes the sum of its criteria maxima.
 
@@ -109,9 +145,16 @@ def rubric_criterion_create(
     require_staff(actor)
     phase_lock(component.phase, allowed=RUBRIC_EDITABLE, action=_("changing the rubric"))
     if component.source == RubricComponent.Source.BENCHMARKS and not benchmark_group:
-        raise ValidationError(_("A criterion of a benchmark component needs a benchmark group."), code="group")
+        raise ValidationError(
+            _("A criterion of a benchmark component needs a benchmark group."), code="group"
+        )
     criterion = RubricCriterion(
-        component=component, key=key, name=name, max_points=max_points, benchmark_group=benchmark_group, note=note,
+        component=component,
+        key=key,
+        name=name,
+        max_points=max_points,
+        benchmark_group=benchmark_group,
+        note=note,
         order=component.criteria.count(),
     )
     criterion.full_clean()
@@ -119,7 +162,9 @@ def rubric_criterion_create(
     component.max_points = sum(component.criteria.values_list("max_points", flat=True), Decimal(0))
     component.save(update_fields=["max_points"])
     audit_record(actor=actor, action=CREATE, target=criterion, after=snapshot(criterion))
-    standings_inputs_changed(phase_id=component.phase_id, trigger=f"rubric criterion {component.key}/{key} added")
+    standings_inputs_changed(
+        phase_id=component.phase_id, trigger=f"rubric criterion {component.key}/{key} added"
+    )
     return criterion
 
 
@@ -135,19 +180,30 @@ def rubric_weights_set(*, phase: Phase, weights: Mapping[str, Decimal], actor) -
     components = list(RubricComponent.objects.filter(phase=locked))
     keys = {c.key for c in components}
     if set(weights) != keys:
-        raise ValidationError(_("Give a weight for exactly these components: %(keys)s.")
-                              % {"keys": ", ".join(sorted(keys))}, code="weights_keys")
+        raise ValidationError(
+            _("Give a weight for exactly these components: %(keys)s.") % {"keys": ", ".join(sorted(keys))},
+            code="weights_keys",
+        )
     values = {key: Decimal(value) for key, value in weights.items()}
     if any(v < 0 for v in values.values()) or sum(values.values(), Decimal(0)) != 100:
-        raise ValidationError(_("The weights must be non-negative and add up to 100 (they add up to %(total)s).")
-                              % {"total": sum(values.values(), Decimal(0))}, code="weights_total")
+        raise ValidationError(
+            _("The weights must be non-negative and add up to 100 (they add up to %(total)s).")
+            % {"total": sum(values.values(), Decimal(0))},
+            code="weights_total",
+        )
     before = {c.key: str(c.weight) for c in components}
     for component in components:
         component.weight = values[component.key]
         component.full_clean()
     RubricComponent.objects.bulk_update(components, ["weight"])
-    audit_record(actor=actor, action=UPDATE, extra={"event": "rubric_weights_set"}, target=locked,
-                 before={"weights": before}, after={"weights": {k: str(v) for k, v in values.items()}})
+    audit_record(
+        actor=actor,
+        action=UPDATE,
+        extra={"event": "rubric_weights_set"},
+        target=locked,
+        before={"weights": before},
+        after={"weights": {k: str(v) for k, v in values.items()}},
+    )
     standings_inputs_changed(phase_id=locked.pk, trigger="rubric weights changed")
     return components
 
@@ -167,12 +223,16 @@ def rubric_gate_create(*, phase: Phase, actor, key: str, name: str, description:
 
 def _require_participant(phase: Phase, consortium) -> None:
     if not PhaseParticipant.objects.filter(phase=phase, consortium=consortium).exists():
-        raise ValidationError(_("%(team)s does not take part in %(phase)s.") % {"team": consortium, "phase": phase},
-                              code="not_participant")
+        raise ValidationError(
+            _("%(team)s does not take part in %(phase)s.") % {"team": consortium, "phase": phase},
+            code="not_participant",
+        )
 
 
 @transaction.atomic
-def gate_result_record(*, gate: RubricGate, consortium, passed: bool, reason: str, evidence: str = "", actor) -> GateResult:
+def gate_result_record(
+    *, gate: RubricGate, consortium, passed: bool, reason: str, evidence: str = "", actor
+) -> GateResult:
     """Decide a gate for a team (a failure needs a written reason); replaces an earlier decision.
 
     Side effects: GateResult upsert; standings stale; audit event.
@@ -183,7 +243,9 @@ def gate_result_record(*, gate: RubricGate, consortium, passed: bool, reason: st
     reason, evidence = reason.strip(), evidence.strip()
     if not passed and not reason:
         raise ValidationError(_("A failed gate needs a written reason."), code="reason_required")
-    result = GateResult.objects.select_for_update().order_by().filter(gate=gate, consortium=consortium).first()
+    result = (
+        GateResult.objects.select_for_update().order_by().filter(gate=gate, consortium=consortium).first()
+    )
     before = snapshot(result) if result else None
     if result is None:
         result = GateResult(gate=gate, consortium=consortium, passed=passed)
@@ -191,15 +253,24 @@ def gate_result_record(*, gate: RubricGate, consortium, passed: bool, reason: st
     result.decided_by, result.decided_at = actor, timezone.now()
     result.full_clean()
     result.save()
-    audit_record(actor=actor, action=UPDATE if before else CREATE, target=result, before=before, after=snapshot(result))
+    audit_record(
+        actor=actor, action=UPDATE if before else CREATE, target=result, before=before, after=snapshot(result)
+    )
     standings_inputs_changed(phase_id=locked.pk, trigger=f"gate {gate.key} decided for {consortium.code}")
     return result
 
 
 @transaction.atomic
 def panel_result_record(
-    *, phase: Phase, consortium, component: RubricComponent, criterion: RubricCriterion | None = None,
-    points: Decimal, panel_size: int | None = None, note: str = "", actor,
+    *,
+    phase: Phase,
+    consortium,
+    component: RubricComponent,
+    criterion: RubricCriterion | None = None,
+    points: Decimal,
+    panel_size: int | None = None,
+    note: str = "",
+    actor,
 ) -> PanelResult:
     """Enter an aggregated panel result (e.g. the 49-user panel, or a published figure).
 
@@ -211,28 +282,45 @@ def panel_result_record(
     if component.phase_id != locked.pk or (criterion is not None and criterion.component_id != component.pk):
         raise ValidationError(_("The component or criterion does not belong to this phase."), code="mismatch")
     if component.source != RubricComponent.Source.PANEL:
-        raise ValidationError(_("%(component)s takes its points from %(source)s, not from a panel result.")
-                              % {"component": component.name, "source": component.get_source_display()}, code="source")
+        raise ValidationError(
+            _("%(component)s takes its points from %(source)s, not from a panel result.")
+            % {"component": component.name, "source": component.get_source_display()},
+            code="source",
+        )
     maximum = criterion.max_points if criterion is not None else component.max_points
     points = Decimal(points)
     if not points.is_finite() or points < 0 or points > maximum:
-        raise ValidationError(_("Points must be between 0 and %(max)s.") % {"max": maximum}, code="points_range")
-    result = PanelResult.objects.select_for_update().order_by().filter(consortium=consortium, component=component,
-                                                           criterion=criterion).first()
+        raise ValidationError(
+            _("Points must be between 0 and %(max)s.") % {"max": maximum}, code="points_range"
+        )
+    result = (
+        PanelResult.objects.select_for_update()
+        .order_by()
+        .filter(consortium=consortium, component=component, criterion=criterion)
+        .first()
+    )
     before = snapshot(result) if result else None
     if result is None:
-        result = PanelResult(phase=locked, consortium=consortium, component=component, criterion=criterion, points=points)
+        result = PanelResult(
+            phase=locked, consortium=consortium, component=component, criterion=criterion, points=points
+        )
     result.points, result.panel_size, result.note = points, panel_size, note
     result.entered_by, result.entered_at = actor, timezone.now()
     result.full_clean()
     result.save()
-    audit_record(actor=actor, action=UPDATE if before else CREATE, target=result, before=before, after=snapshot(result))
-    standings_inputs_changed(phase_id=locked.pk, trigger=f"panel result {component.key} for {consortium.code}")
+    audit_record(
+        actor=actor, action=UPDATE if before else CREATE, target=result, before=before, after=snapshot(result)
+    )
+    standings_inputs_changed(
+        phase_id=locked.pk, trigger=f"panel result {component.key} for {consortium.code}"
+    )
     return result
 
 
 @transaction.atomic
-def phase_benchmark_add(*, phase: Phase, benchmark: Benchmark, group: str, consortium=None, actor) -> PhaseBenchmark:
+def phase_benchmark_add(
+    *, phase: Phase, benchmark: Benchmark, group: str, consortium=None, actor
+) -> PhaseBenchmark:
     """Side effects: PhaseBenchmark row; standings stale; audit event."""
     require_staff(actor)
     locked = phase_lock(phase, allowed=RUBRIC_EDITABLE, action=_("changing the benchmark set"))
@@ -258,7 +346,9 @@ def target_model_set(*, phase: Phase, consortium, reference_model: str, actor) -
     target.reference_model = reference_model.strip()
     target.full_clean()
     target.save()
-    audit_record(actor=actor, action=UPDATE if before else CREATE, target=target, before=before, after=snapshot(target))
+    audit_record(
+        actor=actor, action=UPDATE if before else CREATE, target=target, before=before, after=snapshot(target)
+    )
     standings_inputs_changed(phase_id=locked.pk, trigger=f"target model for {consortium.code}")
     return target
 

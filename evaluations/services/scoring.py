@@ -54,40 +54,66 @@ def result_upload_create(*, phase, consortium, file, actor) -> ResultUpload:
         raise PermissionDenied(_("Only members of %(team)s can upload its results.") % {"team": consortium})
     locked = phase_lock(phase, allowed=UPLOADS_OPEN, action=_("uploading results"))
     if not PhaseParticipant.objects.filter(phase=locked, consortium=consortium).exists():
-        raise ValidationError(_("%(team)s does not take part in %(phase)s.") % {"team": consortium, "phase": locked})
+        raise ValidationError(
+            _("%(team)s does not take part in %(phase)s.") % {"team": consortium, "phase": locked}
+        )
     allowed = {
-        b.code: BenchmarkRef(b.pk, b.code, b.scale) for b in phase_benchmarks_for_team(phase=locked, consortium=consortium)
+        b.code: BenchmarkRef(b.pk, b.code, b.scale)
+        for b in phase_benchmarks_for_team(phase=locked, consortium=consortium)
     }
     parsed = result_file_parse(
-        file=file, allowed=allowed, known_codes=set(Benchmark.objects.values_list("code", flat=True)),
+        file=file,
+        allowed=allowed,
+        known_codes=set(Benchmark.objects.values_list("code", flat=True)),
         team_label=consortium.code,
     )
     previous = (
-        ResultUpload.objects.select_for_update().order_by()
-        .filter(phase=locked, consortium=consortium, is_current=True).first()
+        ResultUpload.objects.select_for_update()
+        .order_by()
+        .filter(phase=locked, consortium=consortium, is_current=True)
+        .first()
     )
     if previous is not None:
         previous.is_current = False
         previous.save(update_fields=["is_current"])
     upload = ResultUpload(
-        phase=locked, consortium=consortium, uploaded_by=actor, uploaded_at=timezone.now(),
-        display_name=parsed.table.filename, sha256=parsed.table.sha256, size=parsed.table.size,
-        format=parsed.table.format, encoding=parsed.table.encoding, row_count=len(parsed.lines),
+        phase=locked,
+        consortium=consortium,
+        uploaded_by=actor,
+        uploaded_at=timezone.now(),
+        display_name=parsed.table.filename,
+        sha256=parsed.table.sha256,
+        size=parsed.table.size,
+        format=parsed.table.format,
+        encoding=parsed.table.encoding,
+        row_count=len(parsed.lines),
     )
     file.seek(0)
     upload.file.save(parsed.table.filename, file, save=False)
     try:
         upload.save()
         ResultRow.objects.bulk_create(
-            ResultRow(upload=upload, benchmark_id=line.benchmark_id, score=line.score, model_version=line.model_version,
-                      notes=line.notes, source_row=line.row)
+            ResultRow(
+                upload=upload,
+                benchmark_id=line.benchmark_id,
+                score=line.score,
+                model_version=line.model_version,
+                notes=line.notes,
+                source_row=line.row,
+            )
             for line in parsed.lines
         )
         audit_record(
-            actor=actor, action=AuditEvent.Action.UPLOAD, target=upload,
+            actor=actor,
+            action=AuditEvent.Action.UPLOAD,
+            target=upload,
             before={"replaced_upload": previous.pk} if previous else None,
-            after={"sha256": upload.sha256, "rows": upload.row_count, "file": upload.display_name,
-                   "scores": {line.benchmark_code: str(line.score) for line in parsed.lines}},
+            after={
+                "sha256": upload.sha256,
+                "rows": upload.row_count,
+                "file": upload.display_name,
+                "scores": {line.benchmark_code: str(line.score) for line in parsed.lines},
+            },
         )
         standings_inputs_changed(phase_id=locked.pk, trigger=f"results uploaded by {consortium.code}")
     except Exception:
@@ -98,20 +124,31 @@ def result_upload_create(*, phase, consortium, file, actor) -> ResultUpload:
 
 def _evaluator_check(evaluator, consortium) -> None:
     if not user_has_role(evaluator, Role.EVALUATOR):
-        raise ValidationError(_("%(user)s does not have the evaluator role.") % {"user": evaluator}, code="not_evaluator")
+        raise ValidationError(
+            _("%(user)s does not have the evaluator role.") % {"user": evaluator}, code="not_evaluator"
+        )
     affiliation = user_affiliation(user=evaluator)
     if affiliation is None:
         raise ValidationError(
-            _("%(user)s has no recorded organization, so a conflict of interest cannot be ruled out.") % {"user": evaluator},
+            _("%(user)s has no recorded organization, so a conflict of interest cannot be ruled out.")
+            % {"user": evaluator},
             code="no_affiliation",
         )
-    conflict = organization_conflicts(organization_id=affiliation.organization_id, consortium_id=consortium.pk)
+    conflict = organization_conflicts(
+        organization_id=affiliation.organization_id, consortium_id=consortium.pk
+    )
     if conflict is not None:
         raise ValidationError(
-            _("Conflict of interest: %(user)s works for %(org)s, which is a %(role)s in %(team)s; "
-              "an evaluator cannot score a consortium their organization belongs to.")
-            % {"user": evaluator, "org": conflict.organization, "role": conflict.get_role_display().lower(),
-               "team": consortium},
+            _(
+                "Conflict of interest: %(user)s works for %(org)s, which is a %(role)s in %(team)s; "
+                "an evaluator cannot score a consortium their organization belongs to."
+            )
+            % {
+                "user": evaluator,
+                "org": conflict.organization,
+                "role": conflict.get_role_display().lower(),
+                "team": consortium,
+            },
             code="conflict_of_interest",
         )
 
@@ -126,10 +163,17 @@ def evaluator_assign(*, phase, consortium, evaluator, actor) -> EvaluatorAssignm
     require_staff(actor)
     locked = phase_lock(phase, allowed=NOT_FINAL, action=_("assigning an evaluator"))
     if not PhaseParticipant.objects.filter(phase=locked, consortium=consortium).exists():
-        raise ValidationError(_("%(team)s does not take part in %(phase)s.") % {"team": consortium, "phase": locked})
+        raise ValidationError(
+            _("%(team)s does not take part in %(phase)s.") % {"team": consortium, "phase": locked}
+        )
     _evaluator_check(evaluator, consortium)
-    assignment = EvaluatorAssignment(phase=locked, consortium=consortium, evaluator=evaluator, assigned_by=actor,
-                                     assigned_at=timezone.now())
+    assignment = EvaluatorAssignment(
+        phase=locked,
+        consortium=consortium,
+        evaluator=evaluator,
+        assigned_by=actor,
+        assigned_at=timezone.now(),
+    )
     assignment.full_clean()
     assignment.save()
     ScoreSheet.objects.create(assignment=assignment, updated_at=assignment.assigned_at)
@@ -146,8 +190,14 @@ def evaluator_unassign(*, assignment: EvaluatorAssignment, actor) -> None:
     before = snapshot(assignment)
     pk = assignment.pk
     assignment.delete()
-    audit_record(actor=actor, action=AuditEvent.Action.DELETE, object_type="evaluations.evaluatorassignment",
-                 object_id=pk, object_repr=str(before), before=before)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.DELETE,
+        object_type="evaluations.evaluatorassignment",
+        object_id=pk,
+        object_repr=str(before),
+        before=before,
+    )
     standings_inputs_changed(phase_id=locked.pk, trigger="evaluator unassigned")
 
 
@@ -175,16 +225,22 @@ def score_sheet_save(
     locked_phase = phase_lock(assignment.phase, allowed=SCORING_OPEN, action=_("editing a score sheet"))
     now = timezone.now()
     # Compare-and-set on the version: the row is bumped only if nobody saved since the form was loaded.
-    bumped = ScoreSheet.objects.filter(pk=sheet.pk, version=expected_version).update(version=F("version") + 1, updated_at=now)
+    bumped = ScoreSheet.objects.filter(pk=sheet.pk, version=expected_version).update(
+        version=F("version") + 1, updated_at=now
+    )
     if not bumped:
         current = ScoreSheet.objects.values_list("version", flat=True).get(pk=sheet.pk)
         raise ValidationError(
-            _("This score sheet was changed by someone else (version %(current)s; you edited version %(expected)s). "
-              "Reload it and apply your changes again.") % {"current": current, "expected": expected_version},
+            _(
+                "This score sheet was changed by someone else (version %(current)s; "
+                "you edited version %(expected)s). Reload it and apply your changes again."
+            )
+            % {"current": current, "expected": expected_version},
             code="stale",
         )
     criteria = {
-        c.pk: c for c in RubricCriterion.objects.filter(
+        c.pk: c
+        for c in RubricCriterion.objects.filter(
             component__phase=locked_phase, component__source=RubricComponent.Source.EVALUATORS
         ).select_related("component")
     }
@@ -194,12 +250,16 @@ def score_sheet_save(
     for item in scores:
         criterion = criteria.get(item.criterion_id)
         if criterion is None:
-            errors.append(_("Criterion %(id)s is not scored by evaluators in this phase.") % {"id": item.criterion_id})
+            errors.append(
+                _("Criterion %(id)s is not scored by evaluators in this phase.") % {"id": item.criterion_id}
+            )
             continue
         points = Decimal(item.points)
         if not points.is_finite() or points < 0 or points > criterion.max_points:
-            errors.append(_("%(criterion)s: points must be between 0 and %(max)s.")
-                          % {"criterion": criterion.name, "max": criterion.max_points})
+            errors.append(
+                _("%(criterion)s: points must be between 0 and %(max)s.")
+                % {"criterion": criterion.name, "max": criterion.max_points}
+            )
             continue
         score = existing.get(criterion.pk) or CriterionScore(sheet=sheet, criterion=criterion)
         score.points, score.comment = points, item.comment.strip()
@@ -212,15 +272,23 @@ def score_sheet_save(
     if submit and sheet.status != ScoreSheet.Status.SUBMITTED:
         unscored = [c.name for cid, c in criteria.items() if cid not in existing]
         if unscored:
-            raise ValidationError(_("Score every criterion before submitting; missing: %(names)s.")
-                                  % {"names": ", ".join(unscored)}, code="incomplete")
+            raise ValidationError(
+                _("Score every criterion before submitting; missing: %(names)s.")
+                % {"names": ", ".join(unscored)},
+                code="incomplete",
+            )
         sheet.status, sheet.submitted_at = ScoreSheet.Status.SUBMITTED, now
         sheet.save(update_fields=["status", "submitted_at"])
     audit_record(
-        actor=actor, action=AuditEvent.Action.UPDATE, target=sheet,
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        target=sheet,
         before={"version": expected_version, "scores": before},
-        after={"version": sheet.version, "status": sheet.status,
-               "scores": {str(cid): [str(s.points), s.comment] for cid, s in existing.items()}},
+        after={
+            "version": sheet.version,
+            "status": sheet.status,
+            "scores": {str(cid): [str(s.points), s.comment] for cid, s in existing.items()},
+        },
     )
     if sheet.status == ScoreSheet.Status.SUBMITTED:
         standings_inputs_changed(phase_id=locked_phase.pk, trigger=f"score sheet {sheet.pk} saved")

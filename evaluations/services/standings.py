@@ -52,7 +52,12 @@ def _snapshot_write(phase: Phase, *, trigger: str, started: float) -> RecomputeR
     """Compute from the current inputs and store a snapshot, if still current (caller holds the lock)."""
     generation = phase.standings_generation
     # Only the generation is read here: the previous table (large JSON) is loaded only when it is returned.
-    latest = StandingsSnapshot.objects.filter(phase=phase).order_by("-generation").values_list("pk", "generation").first()
+    latest = (
+        StandingsSnapshot.objects.filter(phase=phase)
+        .order_by("-generation")
+        .values_list("pk", "generation")
+        .first()
+    )
     if latest is not None and latest[1] >= generation:
         return RecomputeResult("current", StandingsSnapshot.objects.get(pk=latest[0]))
     inputs = standings_inputs(phase=phase)
@@ -63,9 +68,15 @@ def _snapshot_write(phase: Phase, *, trigger: str, started: float) -> RecomputeR
     if now_generation != generation:
         return RecomputeResult("superseded")
     snapshot = StandingsSnapshot.objects.create(
-        phase=phase, generation=generation, inputs_hash=digest, computed_at=timezone.now(),
-        duration_ms=int((time.monotonic() - started) * 1000), trigger=trigger[:200], table=table.as_rows(),
-        cut_count=table.cut_count, cut_line_tie=table.cut_line_tie,
+        phase=phase,
+        generation=generation,
+        inputs_hash=digest,
+        computed_at=timezone.now(),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        trigger=trigger[:200],
+        table=table.as_rows(),
+        cut_count=table.cut_count,
+        cut_line_tie=table.cut_line_tie,
     )
     return RecomputeResult("written", snapshot)
 
@@ -115,14 +126,21 @@ def _next_phase(phase: Phase) -> Phase | None:
 def _problems(phase: Phase, table: pure.Table) -> list[str]:
     problems = []
     if phase.status != Phase.Status.EVALUATING:
-        problems.append(_("Only a phase that is evaluating can be finalized; %(phase)s is %(status)s.")
-                        % {"phase": phase, "status": phase.get_status_display()})
+        problems.append(
+            _("Only a phase that is evaluating can be finalized; %(phase)s is %(status)s.")
+            % {"phase": phase, "status": phase.get_status_display()}
+        )
     for row in table.rows:
         if row.outcome == pure.Outcome.NOT_RANKED:
-            problems.append(_("%(team)s is not ranked: %(missing)s.") % {
-                "team": row.label,
-                "missing": "; ".join(missing_item_text({"kind": m.kind, "subject": m.subject}) for m in row.missing),
-            })
+            problems.append(
+                _("%(team)s is not ranked: %(missing)s.")
+                % {
+                    "team": row.label,
+                    "missing": "; ".join(
+                        missing_item_text({"kind": m.kind, "subject": m.subject}) for m in row.missing
+                    ),
+                }
+            )
     if not table.rows:
         problems.append(_("The phase has no participants."))
     return problems
@@ -133,12 +151,18 @@ def phase_finalize_preview(*, phase: Phase) -> FinalizePreview:
     table = pure.compute_standings(standings_inputs(phase=phase))
     by = {o: [r.label for r in table.rows if r.outcome == o] for o in pure.Outcome}
     return FinalizePreview(
-        phase=phase, table=table, advancing=by[pure.Outcome.ADVANCES],
+        phase=phase,
+        table=table,
+        advancing=by[pure.Outcome.ADVANCES],
         eliminated_on_points=by[pure.Outcome.ELIMINATED_ON_POINTS],
         disqualified_by_gate=by[pure.Outcome.DISQUALIFIED_BY_GATE],
-        not_ranked=[(r.label, [missing_item_text({"kind": m.kind, "subject": m.subject}) for m in r.missing])
-                    for r in table.rows if r.outcome == pure.Outcome.NOT_RANKED],
-        next_phase=_next_phase(phase), problems=_problems(phase, table),
+        not_ranked=[
+            (r.label, [missing_item_text({"kind": m.kind, "subject": m.subject}) for m in r.missing])
+            for r in table.rows
+            if r.outcome == pure.Outcome.NOT_RANKED
+        ],
+        next_phase=_next_phase(phase),
+        problems=_problems(phase, table),
     )
 
 
@@ -177,32 +201,53 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
     StandingsSnapshot.objects.filter(pk=snapshot.pk).update(is_official=True)
     snapshot.is_official = True
     effective_on: dt.date = locked.result_on or timezone.localdate()
-    participants = {p.consortium_id: p for p in PhaseParticipant.objects.filter(phase=locked).select_related("consortium")}
+    participants = {
+        p.consortium_id: p for p in PhaseParticipant.objects.filter(phase=locked).select_related("consortium")
+    }
     teams = {c.pk: c for c in Consortium.objects.filter(pk__in=list(participants))}
     next_phase = _next_phase(locked)
     for row in table.rows:
         participant = participants[row.consortium_id]
-        participant.outcome, participant.final_rank, participant.final_total = row.outcome.value, row.rank, row.total
+        participant.outcome, participant.final_rank, participant.final_total = (
+            row.outcome.value,
+            row.rank,
+            row.total,
+        )
         participant.save(update_fields=["outcome", "final_rank", "final_total"])
         team = teams[row.consortium_id]
         if row.outcome in _DEPARTURE_REASONS:
             reason = _DEPARTURE_REASONS[row.outcome] % {
-                "phase": locked.code, "rank": row.rank, "total": row.total,
+                "phase": locked.code,
+                "rank": row.rank,
+                "total": row.total,
                 "gates": ", ".join(key for key, passed in row.gates if passed is False),
             }
-            consortium_mark_departed(consortium=team, status=Consortium.Status.ELIMINATED, left_on=effective_on,
-                                     phase=locked, reason=reason)
-            allocations_freeze_for_elimination(consortium=team, phase=locked, effective_on=effective_on, actor=actor)
+            consortium_mark_departed(
+                consortium=team,
+                status=Consortium.Status.ELIMINATED,
+                left_on=effective_on,
+                phase=locked,
+                reason=reason,
+            )
+            allocations_freeze_for_elimination(
+                consortium=team, phase=locked, effective_on=effective_on, actor=actor
+            )
         elif row.outcome == pure.Outcome.ADVANCES and next_phase is not None:
             PhaseParticipant.objects.get_or_create(phase=next_phase, consortium=team)
     locked.status, locked.finalized_at, locked.finalized_by = Phase.Status.FINALIZED, timezone.now(), actor
     locked.save(update_fields=["status", "finalized_at", "finalized_by"])
     audit_record(
-        actor=actor, action=AuditEvent.Action.FINALIZE, target=locked,
+        actor=actor,
+        action=AuditEvent.Action.FINALIZE,
+        target=locked,
         before={"status": Phase.Status.EVALUATING},
-        after={"status": Phase.Status.FINALIZED, "snapshot": snapshot.pk, "inputs_hash": snapshot.inputs_hash,
-               "outcomes": {row.label: row.outcome.value for row in table.rows},
-               "next_phase": next_phase.code if next_phase else None},
+        after={
+            "status": Phase.Status.FINALIZED,
+            "snapshot": snapshot.pk,
+            "inputs_hash": snapshot.inputs_hash,
+            "outcomes": {row.label: row.outcome.value for row in table.rows},
+            "next_phase": next_phase.code if next_phase else None,
+        },
     )
     if next_phase is not None:
         from evaluations.services._common import standings_inputs_changed  # noqa: PLC0415
@@ -250,16 +295,29 @@ def standings_what_if(
         raise ValidationError(_("Invalid what-if: %(reason)s") % {"reason": exc}, code="what_if") from None
     sensitivity = []
     evaluators = (
-        EvaluatorAssignment.objects.filter(phase=phase).values_list("evaluator_id", "evaluator__username").distinct()
+        EvaluatorAssignment.objects.filter(phase=phase)
+        .values_list("evaluator_id", "evaluator__username")
+        .distinct()
         .order_by("evaluator__username")
     )
     for evaluator_id, username in evaluators:
-        without = pure.compute_standings(standings_inputs(phase=phase, exclude_evaluator_id=evaluator_id),
-                                         weights=weights, cut_count=cut_count)
-        sensitivity.append(Sensitivity(f"evaluator:{username}", _labelled(pure.outcome_changes(table, without), labels)))
+        without = pure.compute_standings(
+            standings_inputs(phase=phase, exclude_evaluator_id=evaluator_id),
+            weights=weights,
+            cut_count=cut_count,
+        )
+        sensitivity.append(
+            Sensitivity(f"evaluator:{username}", _labelled(pure.outcome_changes(table, without), labels))
+        )
     for code in sorted({b.code for b in inputs.benchmarks}):
         reduced = replace(inputs, benchmarks=tuple(b for b in inputs.benchmarks if b.code != code))
         without = pure.compute_standings(reduced, weights=weights, cut_count=cut_count)
-        sensitivity.append(Sensitivity(f"benchmark:{code}", _labelled(pure.outcome_changes(table, without), labels)))
-    return WhatIf(current=current, table=table, changes=_labelled(pure.outcome_changes(current, table), labels),
-                  sensitivity=sensitivity)
+        sensitivity.append(
+            Sensitivity(f"benchmark:{code}", _labelled(pure.outcome_changes(table, without), labels))
+        )
+    return WhatIf(
+        current=current,
+        table=table,
+        changes=_labelled(pure.outcome_changes(current, table), labels),
+        sensitivity=sensitivity,
+    )

@@ -61,9 +61,13 @@ def team(code: str) -> Consortium:
 def p2_ready(p2, staff):
     """P2 with a two-benchmark common set and every team's target model declared (DeepSeek-V3.2)."""
     for code in ("MMLU-Pro", "GPQA-Diamond"):
-        services.phase_benchmark_add(phase=p2, benchmark=Benchmark.objects.get(code=code), group="common", actor=staff)
+        services.phase_benchmark_add(
+            phase=p2, benchmark=Benchmark.objects.get(code=code), group="common", actor=staff
+        )
     for code in ("LG", "SKT", "UPSTAGE", "MOTIF"):
-        services.target_model_set(phase=p2, consortium=team(code), reference_model="DeepSeek-V3.2", actor=staff)
+        services.target_model_set(
+            phase=p2, consortium=team(code), reference_model="DeepSeek-V3.2", actor=staff
+        )
     return Phase.objects.get(pk=p2.pk)
 
 
@@ -72,7 +76,9 @@ def p2_component(key: str) -> RubricComponent:
 
 
 def p2_criteria() -> list[RubricCriterion]:
-    return list(RubricCriterion.objects.filter(component__phase__code="P2", component__key="expert").order_by("order"))
+    return list(
+        RubricCriterion.objects.filter(component__phase__code="P2", component__key="expert").order_by("order")
+    )
 
 
 def p2_gate() -> RubricGate:
@@ -99,7 +105,8 @@ D = Decimal
 
 
 LEADS = {"LG": "LG AI Research", "SKT": "SK Telecom", "UPSTAGE": "Upstage", "MOTIF": "Motif Technologies"}
-# Per team: (MMLU-Pro, GPQA-Diamond) scores, expert points (technology, originality_depth, results), user points.
+# Per team: (MMLU-Pro, GPQA-Diamond) scores, expert points (technology, originality_depth, results),
+# user points.
 # Against DeepSeek-V3.2 (85.0, 82.4) the ratios are 1.0 / 0.95 / 0.9 / 0.8, so the totals are
 # LG 40+32+24 = 96, SKT 38+28+20 = 86, UPSTAGE 36+27+20 = 83, MOTIF 32+24+15 = 71.
 P2_DATA = {
@@ -119,21 +126,35 @@ def p2_complete(p2_ready, staff, make_user, make_evaluator):
     from evaluations.models import ScoreSheet
 
     evaluators, sheets = {}, {}
-    for code, (bench, expert, user_points) in P2_DATA.items():
+    for code, (bench, _expert, _user) in P2_DATA.items():
         member = make_user(Role.CONSORTIUM_MEMBER, organization=LEADS[code], consortium=code)
         body = f"benchmark,score\nMMLU-Pro,{bench[0]}\nGPQA-Diamond,{bench[1]}\n".encode()
-        services.result_upload_create(phase=p2_ready, consortium=team(code), file=SimpleUploadedFile("r.csv", body),
-                                      actor=member)
+        services.result_upload_create(
+            phase=p2_ready, consortium=team(code), file=SimpleUploadedFile("r.csv", body), actor=member
+        )
     services.phase_begin_evaluation(phase=p2_ready, actor=staff)
-    for code, (bench, expert, user_points) in P2_DATA.items():
+    for code, (_bench, expert, user_points) in P2_DATA.items():
         evaluator = make_evaluator()
-        assignment = services.evaluator_assign(phase=p2_ready, consortium=team(code), evaluator=evaluator, actor=staff)
+        assignment = services.evaluator_assign(
+            phase=p2_ready, consortium=team(code), evaluator=evaluator, actor=staff
+        )
         sheet = ScoreSheet.objects.get(assignment=assignment)
-        scores = [services.ScoreInput(c.pk, Decimal(p), "ok") for c, p in zip(p2_criteria(), expert, strict=True)]
-        sheets[code] = services.score_sheet_save(sheet=sheet, actor=evaluator, expected_version=sheet.version,
-                                                 scores=scores, submit=True)
+        scores = [
+            services.ScoreInput(c.pk, Decimal(p), "ok") for c, p in zip(p2_criteria(), expert, strict=True)
+        ]
+        sheets[code] = services.score_sheet_save(
+            sheet=sheet, actor=evaluator, expected_version=sheet.version, scores=scores, submit=True
+        )
         evaluators[code] = evaluator
-        services.panel_result_record(phase=p2_ready, consortium=team(code), component=p2_component("user"),
-                                     points=Decimal(user_points), panel_size=49, actor=staff)
-        services.gate_result_record(gate=p2_gate(), consortium=team(code), passed=True, reason="", actor=staff)
+        services.panel_result_record(
+            phase=p2_ready,
+            consortium=team(code),
+            component=p2_component("user"),
+            points=Decimal(user_points),
+            panel_size=49,
+            actor=staff,
+        )
+        services.gate_result_record(
+            gate=p2_gate(), consortium=team(code), passed=True, reason="", actor=staff
+        )
     return {"phase": Phase.objects.get(pk=p2_ready.pk), "evaluators": evaluators, "sheets": sheets}

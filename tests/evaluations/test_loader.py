@@ -27,7 +27,11 @@ def test_p1_reproduces_the_real_outcome(kai_program, program_data):
     assert table.rows[0].label == "LG" and table.rows[0].rank == 1
     assert rows["LG"].total == D("90.2")
     assert {code: rows[code].total for code in rows} == {
-        "LG": D("90.20"), "NAVER": D("80.40"), "SKT": D("79.20"), "UPSTAGE": D("78.60"), "NCAI": D("70.20"),
+        "LG": D("90.20"),
+        "NAVER": D("80.40"),
+        "SKT": D("79.20"),
+        "UPSTAGE": D("78.60"),
+        "NCAI": D("70.20"),
     }
     # NAVER is second on points but disqualified by the originality gate; NCAI is cut on points.
     assert [(r.label, r.rank, r.outcome) for r in table.rows] == [
@@ -37,39 +41,63 @@ def test_p1_reproduces_the_real_outcome(kai_program, program_data):
         ("UPSTAGE", 4, pure.Outcome.ADVANCES),
         ("NCAI", 5, pure.Outcome.ELIMINATED_ON_POINTS),
     ]
-    assert sorted(r.label for r in table.rows if r.outcome == pure.Outcome.ADVANCES) == sorted(actual["advanced"])
-    assert [r.label for r in table.rows if r.outcome == pure.Outcome.DISQUALIFIED_BY_GATE] == actual["disqualified_by_gate"]
-    assert [r.label for r in table.rows if r.outcome == pure.Outcome.ELIMINATED_ON_POINTS] == actual["eliminated_on_points"]
+    assert sorted(r.label for r in table.rows if r.outcome == pure.Outcome.ADVANCES) == sorted(
+        actual["advanced"]
+    )
+    assert [r.label for r in table.rows if r.outcome == pure.Outcome.DISQUALIFIED_BY_GATE] == actual[
+        "disqualified_by_gate"
+    ]
+    assert [r.label for r in table.rows if r.outcome == pure.Outcome.ELIMINATED_ON_POINTS] == actual[
+        "eliminated_on_points"
+    ]
     assert table.cut_count == 1  # 5 ranked − 4 planned to advance
     # LG's published component points.
     assert [(c.key, c.points) for c in rows["LG"].components] == [
-        ("benchmark", D("33.60")), ("expert", D("31.60")), ("user", D("25.00")),
+        ("benchmark", D("33.60")),
+        ("expert", D("31.60")),
+        ("user", D("25.00")),
     ]
 
 
 def test_p1_recorded_outcomes_and_rubric(kai_program):
-    outcomes = dict(PhaseParticipant.objects.filter(phase__code="P1").values_list("consortium__code", "outcome"))
+    outcomes = dict(
+        PhaseParticipant.objects.filter(phase__code="P1").values_list("consortium__code", "outcome")
+    )
     assert outcomes == {
-        "LG": "advances", "SKT": "advances", "UPSTAGE": "advances",
-        "NAVER": "disqualified_by_gate", "NCAI": "eliminated_on_points",
+        "LG": "advances",
+        "SKT": "advances",
+        "UPSTAGE": "advances",
+        "NAVER": "disqualified_by_gate",
+        "NCAI": "eliminated_on_points",
     }
     components = RubricComponent.objects.filter(phase__code="P1").order_by("order")
     assert [(c.key, c.weight, c.source, c.max_points) for c in components] == [
-        ("benchmark", D(40), "panel", D(40)), ("expert", D(35), "panel", D(35)), ("user", D(25), "panel", D(25)),
+        ("benchmark", D(40), "panel", D(40)),
+        ("expert", D(35), "panel", D(35)),
+        ("user", D(25), "panel", D(25)),
     ]
     naver_gate = GateResult.objects.get(gate__phase__code="P1", consortium__code="NAVER")
     assert naver_gate.passed is False and "Qwen" in naver_gate.reason
     # Benchmark points are per criterion; expert and user are whole-component figures.
-    assert PanelResult.objects.filter(phase__code="P1", consortium__code="LG", criterion__isnull=False).count() == 3
-    assert PanelResult.objects.get(phase__code="P1", consortium__code="LG", criterion__isnull=True,
-                                   component__key="expert").points == D("31.6")
+    assert (
+        PanelResult.objects.filter(phase__code="P1", consortium__code="LG", criterion__isnull=False).count()
+        == 3
+    )
+    assert PanelResult.objects.get(
+        phase__code="P1", consortium__code="LG", criterion__isnull=True, component__key="expert"
+    ).points == D("31.6")
 
 
 def test_p2_is_set_up_for_the_demo(kai_program):
     p2 = Phase.objects.get(code="P2")
     sources = dict(RubricComponent.objects.filter(phase=p2).values_list("key", "source"))
     assert sources == {"benchmark": "benchmarks", "expert": "evaluators", "user": "panel"}
-    assert sorted(p2.participants.values_list("consortium__code", flat=True)) == ["LG", "MOTIF", "SKT", "UPSTAGE"]
+    assert sorted(p2.participants.values_list("consortium__code", flat=True)) == [
+        "LG",
+        "MOTIF",
+        "SKT",
+        "UPSTAGE",
+    ]
     assert RubricGate.objects.filter(phase=p2).count() == 1
     assert p2.frontier_threshold == D("0.950")
 
@@ -89,22 +117,55 @@ def _p1(data):
 @pytest.mark.parametrize(
     ("mutate", "path", "reason"),
     [
-        (lambda p: p["rubric"]["components"][0].update(weight=41), "phases[1].rubric.components", "add up to 101"),
+        (
+            lambda p: p["rubric"]["components"][0].update(weight=41),
+            "phases[1].rubric.components",
+            "add up to 101",
+        ),
         (lambda p: p["results"][0].update(expert="36"), "phases[1].results[0].expert", "out of range 0..35"),
         (lambda p: p["results"][0].update(expert=31.6), "phases[1].results[0].expert", "quoted string"),
-        (lambda p: p["results"][0].update(total="90.3"), "phases[1].results[0].total", "differs from the sum"),
-        (lambda p: p["results"][1].update(consortium="KT"), "phases[1].results[1].consortium", "unknown consortium"),
+        (
+            lambda p: p["results"][0].update(total="90.3"),
+            "phases[1].results[0].total",
+            "differs from the sum",
+        ),
+        (
+            lambda p: p["results"][1].update(consortium="KT"),
+            "phases[1].results[1].consortium",
+            "unknown consortium",
+        ),
         (lambda p: p["results"][0].pop("user"), "phases[1].results[0]", "no points for component 'user'"),
-        (lambda p: p["results"][0].update(gate_originality="maybe"), "phases[1].results[0].gate_originality", "not one of"),
-        (lambda p: p["results"][3].pop("gate_reason"), "phases[1].results[3].gate_originality", "needs a reason"),
+        (
+            lambda p: p["results"][0].update(gate_originality="maybe"),
+            "phases[1].results[0].gate_originality",
+            "not one of",
+        ),
+        (
+            lambda p: p["results"][3].pop("gate_reason"),
+            "phases[1].results[3].gate_originality",
+            "needs a reason",
+        ),
         (lambda p: p["results"][0].update(bonus="1"), "phases[1].results[0].bonus", "unknown key"),
-        (lambda p: p["results"][0].update(consortium="SKT"), "phases[1].results[1].consortium", "listed twice"),
-        (lambda p: p["actual_outcome"].update(advanced=["LG", "MOTIF"]), "phases[1].actual_outcome.advanced[1]",
-         "not a participant"),
-        (lambda p: p["rubric"]["components"][0]["criteria"][0].update(group="national"),
-         "phases[1].rubric.components[0].criteria[0].group", "not one of"),
-        (lambda p: p["rubric"]["gates"].append(dict(p["rubric"]["gates"][0])), "phases[1].rubric.gates[1].key",
-         "duplicate gate"),
+        (
+            lambda p: p["results"][0].update(consortium="SKT"),
+            "phases[1].results[1].consortium",
+            "listed twice",
+        ),
+        (
+            lambda p: p["actual_outcome"].update(advanced=["LG", "MOTIF"]),
+            "phases[1].actual_outcome.advanced[1]",
+            "not a participant",
+        ),
+        (
+            lambda p: p["rubric"]["components"][0]["criteria"][0].update(group="national"),
+            "phases[1].rubric.components[0].criteria[0].group",
+            "not one of",
+        ),
+        (
+            lambda p: p["rubric"]["gates"].append(dict(p["rubric"]["gates"][0])),
+            "phases[1].rubric.gates[1].key",
+            "duplicate gate",
+        ),
     ],
 )
 def test_phase_details_load_errors_name_the_key_path(program_data, mutate, path, reason):
@@ -125,7 +186,10 @@ def test_benchmark_set_and_target_models_load(program_data):
     p2["target_models"] = {"LG": "DeepSeek-V3.2"}
     program_load(data=program_data)
     inputs = standings_inputs(phase=Phase.objects.get(code="P2"))
-    assert sorted((b.code, b.group) for b in inputs.benchmarks) == [("MMLU-Pro", "common"), ("TextVQA", "team_specific")]
+    assert sorted((b.code, b.group) for b in inputs.benchmarks) == [
+        ("MMLU-Pro", "common"),
+        ("TextVQA", "team_specific"),
+    ]
     lg = next(t for t in inputs.teams if t.label == "LG")
     assert lg.target_model == "DeepSeek-V3.2" and lg.reference_scores == {"MMLU-Pro": D("85.000")}
     p2["benchmark_set"].append({"benchmark": "NOPE", "group": "common"})

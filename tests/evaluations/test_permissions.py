@@ -46,10 +46,13 @@ def people(make_user, make_evaluator, staff):
 def world(p2_ready, people):
     body = b"benchmark,score\nMMLU-Pro,80\n"
     for who, code in (("lg", "LG"), ("skt", "SKT")):
-        services.result_upload_create(phase=p2_ready, consortium=team(code), file=SimpleUploadedFile("r.csv", body),
-                                      actor=people[who])
+        services.result_upload_create(
+            phase=p2_ready, consortium=team(code), file=SimpleUploadedFile("r.csv", body), actor=people[who]
+        )
     for who, code in (("ev1", "LG"), ("ev2", "SKT")):
-        services.evaluator_assign(phase=p2_ready, consortium=team(code), evaluator=people[who], actor=people["staff"])
+        services.evaluator_assign(
+            phase=p2_ready, consortium=team(code), evaluator=people[who], actor=people["staff"]
+        )
     return p2_ready
 
 
@@ -62,12 +65,16 @@ def test_upload_visibility(world, people):
     assert codes(people["skt"]) == ["SKT"]
     assert codes(people["ev1"]) == []
     lg_upload = result_upload_list_visible_to(user=people["lg"]).get()
-    assert can_view_upload(people["lg"], upload=lg_upload) and not can_view_upload(people["skt"], upload=lg_upload)
+    assert can_view_upload(people["lg"], upload=lg_upload) and not can_view_upload(
+        people["skt"], upload=lg_upload
+    )
 
 
 def test_score_sheet_visibility_and_editing(world, people):
     def teams(user):
-        return sorted(score_sheet_list_visible_to(user=user).values_list("assignment__consortium__code", flat=True))
+        return sorted(
+            score_sheet_list_visible_to(user=user).values_list("assignment__consortium__code", flat=True)
+        )
 
     assert teams(people["staff"]) == teams(people["auditor"]) == ["LG", "SKT"]
     assert teams(people["ev1"]) == ["LG"]
@@ -77,7 +84,9 @@ def test_score_sheet_visibility_and_editing(world, people):
     assert can_edit_score_sheet(people["ev1"], sheet=lg_sheet)
     assert not can_edit_score_sheet(people["ev2"], sheet=lg_sheet)
     assert not can_edit_score_sheet(people["staff"], sheet=lg_sheet)
-    assert can_view_score_sheet(people["auditor"], sheet=lg_sheet) and not can_view_score_sheet(people["ev2"], sheet=lg_sheet)
+    assert can_view_score_sheet(people["auditor"], sheet=lg_sheet) and not can_view_score_sheet(
+        people["ev2"], sheet=lg_sheet
+    )
 
 
 def test_phase_level_predicates(p2, people):
@@ -95,7 +104,9 @@ def test_phase_level_predicates(p2, people):
 def test_missing_items_read_as_sentences():
     assert missing_item_text({"kind": "benchmark_result", "subject": "HLE"}) == "no result for benchmark HLE"
     assert missing_item_text({"kind": "no_target_model", "subject": ""}) == "no target model declared"
-    assert missing_item_text({"kind": "sheets_not_submitted", "subject": "1/2"}) == "score sheets submitted: 1/2"
+    assert (
+        missing_item_text({"kind": "sheets_not_submitted", "subject": "1/2"}) == "score sheets submitted: 1/2"
+    )
 
 
 def test_score_sheet_edit_window_follows_the_phase(world, people):
@@ -103,6 +114,7 @@ def test_score_sheet_edit_window_follows_the_phase(world, people):
     services.phase_begin_evaluation(phase=world, actor=people["staff"])
     assert can_edit_score_sheet(people["ev1"], sheet=ScoreSheet.objects.get(pk=sheet.pk))
     criterion = sheet.assignment.phase.components.get(key="expert").criteria.first()
-    saved = services.score_sheet_save(sheet=sheet, actor=people["ev1"], expected_version=1,
-                                      scores=[services.ScoreInput(criterion.pk, D(5))])
+    saved = services.score_sheet_save(
+        sheet=sheet, actor=people["ev1"], expected_version=1, scores=[services.ScoreInput(criterion.pk, D(5))]
+    )
     assert saved.version == 2

@@ -45,7 +45,9 @@ _codes = itertools.count()
 def test_change_enqueues_recompute_after_commit_only(p2, staff, django_capture_on_commit_callbacks):
     with mock.patch.object(tasks.recompute_standings, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.gate_result_record(gate=p2_gate(), consortium=team("LG"), passed=True, reason="", actor=staff)
+            services.gate_result_record(
+                gate=p2_gate(), consortium=team("LG"), passed=True, reason="", actor=staff
+            )
         assert delay.call_count == 0  # nothing is sent before the transaction commits
         for callback in callbacks:
             callback()
@@ -55,8 +57,9 @@ def test_change_enqueues_recompute_after_commit_only(p2, staff, django_capture_o
 def test_eager_recompute_writes_a_snapshot_and_clears_stale(p2, staff, django_capture_on_commit_callbacks):
     assert standings_view(phase_id=p2.pk).is_stale  # loaded inputs, never computed
     with django_capture_on_commit_callbacks(execute=True):
-        services.panel_result_record(phase=p2, consortium=team("LG"), component=p2_component("user"), points=D("22"),
-                                     actor=staff)
+        services.panel_result_record(
+            phase=p2, consortium=team("LG"), component=p2_component("user"), points=D("22"), actor=staff
+        )
     view = standings_view(phase_id=p2.pk)
     assert not view.is_stale
     snapshot = view.snapshot
@@ -64,7 +67,9 @@ def test_eager_recompute_writes_a_snapshot_and_clears_stale(p2, staff, django_ca
     assert snapshot.trigger == "panel result user for LG"
     lg = next(row for row in snapshot.table if row["label"] == "LG")
     assert lg["components"][2] == {"key": "user", "weight": "25.00", "points": "22.00"}
-    assert lg["outcome"] == "not_ranked" and {"kind": "gate_decision", "subject": "originality"} in lg["missing"]
+    assert (
+        lg["outcome"] == "not_ranked" and {"kind": "gate_decision", "subject": "originality"} in lg["missing"]
+    )
     assert len(snapshot.inputs_hash) == 64 and snapshot.duration_ms >= 0
 
 
@@ -109,14 +114,16 @@ def test_a_second_recompute_of_the_same_phase_is_refused_while_one_runs(p2):
         other.close()
 
 
-def test_broker_outage_never_fails_the_save_and_reconcile_catches_up(p2, staff, django_capture_on_commit_callbacks,
-                                                                      caplog):
+def test_broker_outage_never_fails_the_save_and_reconcile_catches_up(
+    p2, staff, django_capture_on_commit_callbacks, caplog
+):
     services.standings_recompute(phase_id=p2.pk, trigger="initial")
     assert p2.pk not in phase_ids_with_stale_standings()
     with mock.patch.object(tasks.recompute_standings, "delay", side_effect=BrokerError("Redis is down")):
         with django_capture_on_commit_callbacks(execute=True):
-            result = services.gate_result_record(gate=p2_gate(), consortium=team("LG"), passed=True, reason="",
-                                                 actor=staff)
+            result = services.gate_result_record(
+                gate=p2_gate(), consortium=team("LG"), passed=True, reason="", actor=staff
+            )
     assert GateResult.objects.filter(pk=result.pk).exists()
     assert "not enqueued (Redis is down)" in caplog.text
     assert standings_view(phase_id=p2.pk).is_stale
@@ -137,42 +144,72 @@ def test_reconcile_skips_phases_whose_snapshot_is_current(kai_program):
 
 # --- query count -----------------------------------------------------------------------------------------
 
+
 def build_phase(program, n_teams: int) -> Phase:
     """A complete synthetic phase: 2 common benchmarks, 2 evaluators × 2 criteria, a user panel, a gate."""
     tag = next(_codes)
-    phase = Phase.objects.create(program=program, code=f"syn-{tag}", order=100 + tag, name=f"Synthetic {tag}",
-                                 status=Phase.Status.EVALUATING, teams_advancing=max(1, n_teams - 1))
-    bench = RubricComponent.objects.create(phase=phase, key="benchmark", name="B", order=0, weight=40, max_points=40,
-                                           source="benchmarks")
-    RubricCriterion.objects.create(component=bench, key="common", name="C", max_points=40, benchmark_group="common")
-    expert = RubricComponent.objects.create(phase=phase, key="expert", name="E", order=1, weight=35, max_points=20,
-                                            source="evaluators")
-    criteria = [RubricCriterion.objects.create(component=expert, key=k, name=k, max_points=10, order=i)
-                for i, k in enumerate(("a", "b"))]
-    user = RubricComponent.objects.create(phase=phase, key="user", name="U", order=2, weight=25, max_points=25,
-                                          source="panel")
+    phase = Phase.objects.create(
+        program=program,
+        code=f"syn-{tag}",
+        order=100 + tag,
+        name=f"Synthetic {tag}",
+        status=Phase.Status.EVALUATING,
+        teams_advancing=max(1, n_teams - 1),
+    )
+    bench = RubricComponent.objects.create(
+        phase=phase, key="benchmark", name="B", order=0, weight=40, max_points=40, source="benchmarks"
+    )
+    RubricCriterion.objects.create(
+        component=bench, key="common", name="C", max_points=40, benchmark_group="common"
+    )
+    expert = RubricComponent.objects.create(
+        phase=phase, key="expert", name="E", order=1, weight=35, max_points=20, source="evaluators"
+    )
+    criteria = [
+        RubricCriterion.objects.create(component=expert, key=k, name=k, max_points=10, order=i)
+        for i, k in enumerate(("a", "b"))
+    ]
+    user = RubricComponent.objects.create(
+        phase=phase, key="user", name="U", order=2, weight=25, max_points=25, source="panel"
+    )
     gate = RubricGate.objects.create(phase=phase, key="originality", name="O")
     benchmarks = list(Benchmark.objects.filter(code__in=["MMLU-Pro", "GPQA-Diamond"]))
     for b in benchmarks:
         PhaseBenchmark.objects.create(phase=phase, benchmark=b, group="common")
-    assert ReferenceScore.objects.filter(reference_model="DeepSeek-V3.2", benchmark__in=benchmarks).count() == 2
+    assert (
+        ReferenceScore.objects.filter(reference_model="DeepSeek-V3.2", benchmark__in=benchmarks).count() == 2
+    )
     lead = Organization.objects.get(name_en="Hancom")
     evaluators = [get_user_model().objects.create_user(username=f"syn{tag}-ev{i}") for i in range(2)]
     now = timezone.now()
     for i in range(n_teams):
-        c = Consortium.objects.create(program=program, code=f"S{tag}-{i}", name=f"S{tag}-{i}", lead=lead,
-                                      joined_on="2025-08-04")
+        c = Consortium.objects.create(
+            program=program, code=f"S{tag}-{i}", name=f"S{tag}-{i}", lead=lead, joined_on="2025-08-04"
+        )
         PhaseParticipant.objects.create(phase=phase, consortium=c)
         TargetModel.objects.create(phase=phase, consortium=c, reference_model="DeepSeek-V3.2")
-        upload = ResultUpload.objects.create(phase=phase, consortium=c, uploaded_by=evaluators[0], uploaded_at=now,
-                                             file="x.csv", display_name="x.csv", sha256="0" * 64, size=1, format="csv",
-                                             encoding="utf-8", row_count=2)
+        upload = ResultUpload.objects.create(
+            phase=phase,
+            consortium=c,
+            uploaded_by=evaluators[0],
+            uploaded_at=now,
+            file="x.csv",
+            display_name="x.csv",
+            sha256="0" * 64,
+            size=1,
+            format="csv",
+            encoding="utf-8",
+            row_count=2,
+        )
         for j, b in enumerate(benchmarks):
             ResultRow.objects.create(upload=upload, benchmark=b, score=D(60 + i), source_row=j + 2)
         for evaluator in evaluators:
-            assignment = EvaluatorAssignment.objects.create(phase=phase, consortium=c, evaluator=evaluator,
-                                                            assigned_by=evaluator, assigned_at=now)
-            sheet = ScoreSheet.objects.create(assignment=assignment, updated_at=now, status="submitted", submitted_at=now)
+            assignment = EvaluatorAssignment.objects.create(
+                phase=phase, consortium=c, evaluator=evaluator, assigned_by=evaluator, assigned_at=now
+            )
+            sheet = ScoreSheet.objects.create(
+                assignment=assignment, updated_at=now, status="submitted", submitted_at=now
+            )
             for criterion in criteria:
                 CriterionScore.objects.create(sheet=sheet, criterion=criterion, points=D(i % 10))
         PanelResult.objects.create(phase=phase, consortium=c, component=user, points=D(20))

@@ -32,17 +32,30 @@ PANEL_ONLY = (
 )
 
 
-def team(cid: int, expert: str | None, user: str | None = "0", *, gate: bool | None = True, label: str | None = None) -> Team:
+def team(
+    cid: int,
+    expert: str | None,
+    user: str | None = "0",
+    *,
+    gate: bool | None = True,
+    label: str | None = None,
+) -> Team:
     points = {}
     if expert is not None:
         points["expert"] = D(expert)
     if user is not None:
         points["user"] = D(user)
-    return Team(cid, label or f"T{cid}", panel_points=points, gates={} if gate is None else {"originality": gate})
+    return Team(
+        cid, label or f"T{cid}", panel_points=points, gates={} if gate is None else {"originality": gate}
+    )
 
 
-def inputs(*teams: Team, advancing: int, components=PANEL_ONLY, gates=("originality",), benchmarks=()) -> PhaseInputs:
-    return PhaseInputs(components=components, gates=gates, benchmarks=benchmarks, teams=teams, teams_advancing=advancing)
+def inputs(
+    *teams: Team, advancing: int, components=PANEL_ONLY, gates=("originality",), benchmarks=()
+) -> PhaseInputs:
+    return PhaseInputs(
+        components=components, gates=gates, benchmarks=benchmarks, teams=teams, teams_advancing=advancing
+    )
 
 
 def summary(table) -> list[tuple[str, int | None, Outcome]]:
@@ -53,38 +66,64 @@ def summary(table) -> list[tuple[str, int | None, Outcome]]:
     ("teams", "advancing", "expected", "cut_line_tie"),
     [
         pytest.param(
-            [team(1, "50"), team(2, "40"), team(3, "30")], 2,
-            [("T1", 1, A), ("T2", 2, A), ("T3", 3, E)], False, id="plain-cut-of-one",
+            [team(1, "50"), team(2, "40"), team(3, "30")],
+            2,
+            [("T1", 1, A), ("T2", 2, A), ("T3", 3, E)],
+            False,
+            id="plain-cut-of-one",
         ),
         pytest.param(
-            [team(1, "50"), team(2, "40"), team(3, "40"), team(4, "10")], 3,
-            [("T1", 1, A), ("T2", 2, A), ("T3", 2, A), ("T4", 4, E)], False, id="ties-share-rank-1-2-2-4",
+            [team(1, "50"), team(2, "40"), team(3, "40"), team(4, "10")],
+            3,
+            [("T1", 1, A), ("T2", 2, A), ("T3", 2, A), ("T4", 4, E)],
+            False,
+            id="ties-share-rank-1-2-2-4",
         ),
         pytest.param(
-            [team(1, "50"), team(2, "40"), team(3, "30"), team(4, "30")], 3,
-            [("T1", 1, A), ("T2", 2, A), ("T3", 3, A), ("T4", 3, A)], True, id="tie-straddling-cut-line-both-stay",
+            [team(1, "50"), team(2, "40"), team(3, "30"), team(4, "30")],
+            3,
+            [("T1", 1, A), ("T2", 2, A), ("T3", 3, A), ("T4", 3, A)],
+            True,
+            id="tie-straddling-cut-line-both-stay",
         ),
         pytest.param(
-            [team(1, "50"), team(2, "30"), team(3, "30"), team(4, "30")], 2,
-            [("T1", 1, A), ("T2", 2, A), ("T3", 2, A), ("T4", 2, A)], True, id="three-way-tie-at-line-nobody-cut",
+            [team(1, "50"), team(2, "30"), team(3, "30"), team(4, "30")],
+            2,
+            [("T1", 1, A), ("T2", 2, A), ("T3", 2, A), ("T4", 2, A)],
+            True,
+            id="three-way-tie-at-line-nobody-cut",
         ),
         pytest.param(
-            [team(1, "50"), team(2, "45", gate=False), team(3, "30")], 2,
-            [("T1", 1, A), ("T2", 2, P), ("T3", 3, E)], False, id="gate-failure-ranked-but-does-not-free-a-place",
+            [team(1, "50"), team(2, "45", gate=False), team(3, "30")],
+            2,
+            [("T1", 1, A), ("T2", 2, P), ("T3", 3, E)],
+            False,
+            id="gate-failure-ranked-but-does-not-free-a-place",
         ),
         pytest.param(
-            [team(1, "50", gate=False), team(2, "10", gate=False)], 1,
-            [("T1", 1, P), ("T2", 2, P)], False, id="gate-beats-points-at-the-bottom-too",
+            [team(1, "50", gate=False), team(2, "10", gate=False)],
+            1,
+            [("T1", 1, P), ("T2", 2, P)],
+            False,
+            id="gate-beats-points-at-the-bottom-too",
         ),
         pytest.param(
-            [team(1, "50"), team(2, None), team(3, "30")], 1,
-            [("T1", 1, A), ("T3", 2, E), ("T2", None, R)], False, id="missing-data-not-ranked-never-zero",
+            [team(1, "50"), team(2, None), team(3, "30")],
+            1,
+            [("T1", 1, A), ("T3", 2, E), ("T2", None, R)],
+            False,
+            id="missing-data-not-ranked-never-zero",
         ),
         pytest.param(
-            [team(1, "50"), team(2, "40", gate=None)], 1,
-            [("T1", 1, A), ("T2", None, R)], False, id="undecided-gate-not-ranked",
+            [team(1, "50"), team(2, "40", gate=None)],
+            1,
+            [("T1", 1, A), ("T2", None, R)],
+            False,
+            id="undecided-gate-not-ranked",
         ),
-        pytest.param([team(1, "0"), team(2, "0")], 5, [("T1", 1, A), ("T2", 1, A)], False, id="fewer-teams-than-places"),
+        pytest.param(
+            [team(1, "0"), team(2, "0")], 5, [("T1", 1, A), ("T2", 1, A)], False, id="fewer-teams-than-places"
+        ),
         pytest.param([], 3, [], False, id="empty"),
     ],
 )
@@ -120,9 +159,13 @@ def test_component_points_are_weight_times_share_rounded_half_up():
 
 
 def test_whole_component_panel_result_overrides_missing_criteria():
-    components = (Component("expert", D(100), Source.PANEL, D(35), (Criterion("a", D(10)), Criterion("b", D(25)))),)
+    components = (
+        Component("expert", D(100), Source.PANEL, D(35), (Criterion("a", D(10)), Criterion("b", D(25)))),
+    )
     t = Team(1, "T1", panel_points={"expert": D("31.5")})
-    assert compute_standings(inputs(t, advancing=1, components=components, gates=())).rows[0].total == D("90.00")
+    assert compute_standings(inputs(t, advancing=1, components=components, gates=())).rows[0].total == D(
+        "90.00"
+    )
     partial = Team(1, "T1", panel_points={"expert/a": D("5")})
     row = compute_standings(inputs(partial, advancing=1, components=components, gates=())).rows[0]
     assert row.missing == (MissingItem(Missing.PANEL_RESULT, "expert/b"),)
@@ -145,15 +188,24 @@ def test_weight_changes_can_reorder_and_are_checked():
 
 def test_cut_count_override():
     teams = (team(1, "50"), team(2, "40"), team(3, "30"))
-    assert summary(compute_standings(inputs(*teams, advancing=2), cut_count=2)) == [("T1", 1, A), ("T2", 2, E), ("T3", 3, E)]
+    assert summary(compute_standings(inputs(*teams, advancing=2), cut_count=2)) == [
+        ("T1", 1, A),
+        ("T2", 2, E),
+        ("T3", 3, E),
+    ]
     assert summary(compute_standings(inputs(*teams, advancing=2), cut_count=0))[-1] == ("T3", 3, A)
     with pytest.raises(InvalidInputs):
         compute_standings(inputs(*teams, advancing=2), cut_count=-1)
 
 
 BENCH = (
-    Component("benchmark", D(40), Source.BENCHMARKS, D(40),
-              (Criterion("common", D(30), "common"), Criterion("own", D(10), "team_specific"))),
+    Component(
+        "benchmark",
+        D(40),
+        Source.BENCHMARKS,
+        D(40),
+        (Criterion("common", D(30), "common"), Criterion("own", D(10), "team_specific")),
+    ),
     Component("user", D(60), Source.PANEL, D(60)),
 )
 SPECS = (
@@ -165,8 +217,14 @@ SPECS = (
 
 
 def bench_team(cid, scores, refs, target="Ref"):
-    return Team(cid, f"T{cid}", target_model=target, benchmark_scores={k: D(v) for k, v in scores.items()},
-                reference_scores={k: D(v) for k, v in refs.items()}, panel_points={"user": D("60")})
+    return Team(
+        cid,
+        f"T{cid}",
+        target_model=target,
+        benchmark_scores={k: D(v) for k, v in scores.items()},
+        reference_scores={k: D(v) for k, v in refs.items()},
+        panel_points={"user": D("60")},
+    )
 
 
 def test_benchmark_points_from_frontier_ratio():
@@ -196,8 +254,16 @@ def test_benchmark_missing_results_and_references_are_listed():
 
 
 def test_evaluator_component_needs_every_assigned_sheet():
-    comps = (Component("expert", D(100), Source.EVALUATORS, D(20), (Criterion("a", D(10)), Criterion("b", D(10)))),)
-    done = Team(1, "T1", evaluator_points={"expert/a": D("7.5"), "expert/b": D("8")}, sheets_assigned=2, sheets_submitted=2)
+    comps = (
+        Component("expert", D(100), Source.EVALUATORS, D(20), (Criterion("a", D(10)), Criterion("b", D(10)))),
+    )
+    done = Team(
+        1,
+        "T1",
+        evaluator_points={"expert/a": D("7.5"), "expert/b": D("8")},
+        sheets_assigned=2,
+        sheets_submitted=2,
+    )
     waiting = replace(done, consortium_id=2, label="T2", sheets_submitted=1)
     nobody = Team(3, "T3")
     table = compute_standings(PhaseInputs(comps, (), (), (done, waiting, nobody), teams_advancing=3))

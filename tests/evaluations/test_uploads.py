@@ -23,8 +23,12 @@ COLUMNS = [Column("benchmark", aliases=("벤치마크",)), Column("score", alias
 
 
 def read(name: str, content: bytes, **kwargs):
-    return read_table(file=SimpleUploadedFile(name, content), columns=COLUMNS,
-                      max_bytes=kwargs.get("max_bytes", 100_000), max_rows=kwargs.get("max_rows", 100))
+    return read_table(
+        file=SimpleUploadedFile(name, content),
+        columns=COLUMNS,
+        max_bytes=kwargs.get("max_bytes", 100_000),
+        max_rows=kwargs.get("max_rows", 100),
+    )
 
 
 def reasons(excinfo) -> list[tuple]:
@@ -32,6 +36,7 @@ def reasons(excinfo) -> list[tuple]:
 
 
 # --- common.uploads behaviours this app relies on ---------------------------------------------------------
+
 
 def test_reader_accepts_utf8_bom():
     table = read("r.csv", "\ufeffbenchmark,score\nMMLU-Pro,80\n".encode())
@@ -77,30 +82,37 @@ KNOWN = {"MMLU-Pro", "Elo", "HLE"}
 
 
 def parse(name: str, content: bytes):
-    return result_file_parse(file=SimpleUploadedFile(name, content), allowed=ALLOWED, known_codes=KNOWN, team_label="LG")
+    return result_file_parse(
+        file=SimpleUploadedFile(name, content), allowed=ALLOWED, known_codes=KNOWN, team_label="LG"
+    )
 
 
 def test_validator_parses_a_clean_csv_and_json():
-    csv_result = parse("r.csv", b"benchmark_code,score,model_version,notes\nmmlu-pro,84.25,K-EXAONE 1.0,run 3\nElo,1450,,\n")
+    csv_result = parse(
+        "r.csv", b"benchmark_code,score,model_version,notes\nmmlu-pro,84.25,K-EXAONE 1.0,run 3\nElo,1450,,\n"
+    )
     assert [(line.row, line.benchmark_code, line.score, line.model_version) for line in csv_result.lines] == [
-        (2, "MMLU-Pro", D("84.25"), "K-EXAONE 1.0"), (3, "Elo", D("1450"), ""),
+        (2, "MMLU-Pro", D("84.25"), "K-EXAONE 1.0"),
+        (3, "Elo", D("1450"), ""),
     ]
     body = json.dumps({"results": [{"benchmark": "MMLU-Pro", "score": 84.25, "notes": "json"}]}).encode()
-    assert [(line.row, line.score, line.notes) for line in parse("r.json", body).lines] == [(1, D("84.25"), "json")]
+    assert [(line.row, line.score, line.notes) for line in parse("r.json", body).lines] == [
+        (1, D("84.25"), "json")
+    ]
 
 
 def test_validator_reports_every_bad_row_together():
     content = (
-        "benchmark,score\n"
-        "NOPE,50\n"          # unknown benchmark
-        "HLE,20\n"           # known, but not in this phase's set
-        "MMLU-Pro,abc\n"     # non-numeric
-        "MMLU-Pro,80\n"      # duplicate of nothing yet (row 4 failed on score, not on benchmark) -> duplicate
-        "Elo,NaN\n"          # NaN
-        "Elo,Infinity\n"     # duplicate (row 6 claimed Elo) and Infinity
-        ",10\n"              # missing benchmark
-        "Elo,-1\n"           # duplicate and out of range
-    ).encode()
+        b"benchmark,score\n"
+        b"NOPE,50\n"  # unknown benchmark
+        b"HLE,20\n"  # known, but not in this phase's set
+        b"MMLU-Pro,abc\n"  # non-numeric
+        b"MMLU-Pro,80\n"  # duplicate of nothing yet (row 4 failed on score, not on benchmark) -> duplicate
+        b"Elo,NaN\n"  # NaN
+        b"Elo,Infinity\n"  # duplicate (row 6 claimed Elo) and Infinity
+        b",10\n"  # missing benchmark
+        b"Elo,-1\n"  # duplicate and out of range
+    )
     with pytest.raises(ResultFileRejected) as excinfo:
         parse("r.csv", content)
     assert reasons(excinfo) == [
@@ -143,8 +155,11 @@ def test_validator_file_too_large(settings):
 
 @pytest.mark.parametrize(
     ("name", "content", "fragment"),
-    [("r.csv", b"", "empty"), ("r.txt", b"benchmark,score\nElo,1\n", "wrong file type"),
-     ("r.csv", "benchmark,score\nElo,1\n".encode("utf-16"), "UTF-16")],
+    [
+        ("r.csv", b"", "empty"),
+        ("r.txt", b"benchmark,score\nElo,1\n", "wrong file type"),
+        ("r.csv", "benchmark,score\nElo,1\n".encode("utf-16"), "UTF-16"),
+    ],
 )
 def test_validator_empty_wrong_type_and_encoding(name, content, fragment):
     with pytest.raises(ResultFileRejected) as excinfo:
@@ -154,24 +169,33 @@ def test_validator_empty_wrong_type_and_encoding(name, content, fragment):
 
 # --- the upload service ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def lg_member(make_user):
     return make_user(Role.CONSORTIUM_MEMBER, organization="LG AI Research", consortium="LG")
 
 
 def upload(phase, member, content: bytes, name: str = "results.csv"):
-    return services.result_upload_create(phase=phase, consortium=team("LG"), file=SimpleUploadedFile(name, content),
-                                         actor=member)
+    return services.result_upload_create(
+        phase=phase, consortium=team("LG"), file=SimpleUploadedFile(name, content), actor=member
+    )
 
 
 @pytest.mark.django_db
-def test_upload_stores_file_rows_hash_and_keeps_history(p2_ready, lg_member, django_capture_on_commit_callbacks):
+def test_upload_stores_file_rows_hash_and_keeps_history(
+    p2_ready, lg_member, django_capture_on_commit_callbacks
+):
     first_bytes = "벤치마크,점수\nMMLU-Pro,80\n".encode("cp949")
     with django_capture_on_commit_callbacks() as callbacks:
         first = upload(p2_ready, lg_member, first_bytes, name="../../etc/결과.csv")
     assert len(callbacks) == 1  # the recompute, after commit
     assert first.sha256 == hashlib.sha256(first_bytes).hexdigest()
-    assert (first.encoding, first.display_name, first.row_count, first.uploaded_by) == ("cp949", "결과.csv", 1, lg_member)
+    assert (first.encoding, first.display_name, first.row_count, first.uploaded_by) == (
+        "cp949",
+        "결과.csv",
+        1,
+        lg_member,
+    )
     assert first.file.name.startswith(f"results/{p2_ready.pk}/") and "결과" not in first.file.name
     with first.file.open("rb") as stored:
         assert stored.read() == first_bytes
@@ -179,11 +203,21 @@ def test_upload_stores_file_rows_hash_and_keeps_history(p2_ready, lg_member, dja
     first.refresh_from_db()
     assert (first.is_current, second.is_current) == (False, True)
     assert ResultUpload.objects.filter(phase=p2_ready, consortium__code="LG").count() == 2
-    assert sorted(ResultRow.objects.filter(upload__is_current=True).values_list("benchmark__code", "score")) == [
-        ("GPQA-Diamond", D("70.0000")), ("MMLU-Pro", D("82.0000")),
+    assert sorted(
+        ResultRow.objects.filter(upload__is_current=True).values_list("benchmark__code", "score")
+    ) == [
+        ("GPQA-Diamond", D("70.0000")),
+        ("MMLU-Pro", D("82.0000")),
     ]
-    event = AuditEvent.objects.filter(action="upload", object_type="evaluations.resultupload").order_by("id").last()
-    assert event.before == {"replaced_upload": first.pk} and event.after["scores"] == {"MMLU-Pro": "82", "GPQA-Diamond": "70"}
+    event = (
+        AuditEvent.objects.filter(action="upload", object_type="evaluations.resultupload")
+        .order_by("id")
+        .last()
+    )
+    assert event.before == {"replaced_upload": first.pk} and event.after["scores"] == {
+        "MMLU-Pro": "82",
+        "GPQA-Diamond": "70",
+    }
     assert Phase.objects.get(pk=p2_ready.pk).standings_generation == p2_ready.standings_generation + 2
 
 

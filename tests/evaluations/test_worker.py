@@ -14,7 +14,6 @@ from evaluations.models import Phase, StandingsSnapshot
 from evaluations.selectors import standings_view
 from tests.evaluations.conftest import p2_component, team
 
-
 # A transactional test ends with Django's flush, a TRUNCATE of every table; the audit table refuses
 # TRUNCATE by trigger (common migration 0004). For this module only, the trigger is switched off just
 # before the flush (function fixture, torn down before pytest-django's db teardown) and back on once the
@@ -54,15 +53,20 @@ def _wait_for_snapshot(phase_id: int, generation: int, timeout: float = 20.0) ->
 
 
 @pytest.mark.celery_worker
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="runs on PostgreSQL, as in CI: the SQLite test database cannot flush the append-only audit table")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="runs on PostgreSQL, as in CI: the SQLite test database cannot flush the append-only audit table",
+)
 @pytest.mark.django_db(transaction=True)
-def test_real_worker_recomputes_the_snapshot_after_a_change(_audit_flush_allowed, celery_app, celery_worker, p2, staff):
+def test_real_worker_recomputes_the_snapshot_after_a_change(
+    _audit_flush_allowed, celery_app, celery_worker, p2, staff
+):
     assert celery_app.conf.task_always_eager is False
     # Loading the program (a committed change) already sent recomputes; let the worker finish those.
     assert _wait_for_snapshot(p2.pk, Phase.objects.get(pk=p2.pk).standings_generation) is not None
-    services.panel_result_record(phase=p2, consortium=team("LG"), component=p2_component("user"), points=D("23.5"),
-                                 actor=staff)
+    services.panel_result_record(
+        phase=p2, consortium=team("LG"), component=p2_component("user"), points=D("23.5"), actor=staff
+    )
     generation = Phase.objects.get(pk=p2.pk).standings_generation
     snapshot = _wait_for_snapshot(p2.pk, generation)
     assert snapshot is not None, "the worker did not write a snapshot within 20 s"
