@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test install messages worker beat
+.PHONY: demo test install messages worker beat makemessages e2e screenshots
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -18,6 +18,18 @@ install: $(VENV)/.installed
 messages: install
 	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install gettext (apt-get install gettext)"; exit 1; }
 	$(PY) manage.py compilemessages --ignore=.venv -v0
+
+# Refresh the catalogs from the sources (then translate every new msgid in locale/ko; tests/ui/test_translations.py checks).
+makemessages: install
+	$(PY) manage.py makemessages -l ko -l en --ignore=.venv --ignore=tests --no-obsolete
+
+# Real-browser tests only (needs /usr/bin/chromium: apt-get install chromium fonts-noto-cjk).
+e2e: messages
+	$(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# Rewrite docs/screenshots/*.png from the running pages (Korean, English, phone width).
+screenshots: messages
+	KAI_SCREENSHOTS=1 $(VENV)/bin/pytest tests/e2e/test_screenshots.py $(PYTEST_ARGS)
 
 demo: messages
 	$(PY) manage.py migrate --noinput
