@@ -1,0 +1,49 @@
+"""Small presentation helpers shared by every page: marks for illustrative values, names in the reader's
+language and role labels in a stable order."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import get_language
+
+from common.roles import Role
+
+register = template.Library()
+
+_ROLE_ORDER = {role: index for index, role in enumerate(Role)}
+
+
+@register.inclusion_tag("includes/illustrative.html")
+def illustrative(obj, always=False):
+    """The "illustrative" tag for a value made up for the demo, with its source note as the tooltip.
+
+    ``obj`` is any SourcedMixin row; ``always=True`` shows the tag regardless (for a column of values
+    that are all illustrative).
+    """
+    shown = bool(always or getattr(obj, "is_illustrative", False))
+    return {"shown": shown, "note": getattr(obj, "source_note", "") if obj is not None else ""}
+
+
+@register.filter
+def localized_name(obj) -> str:
+    """An organization or program in the reader's language (name_ko / name_en), the other one as fallback."""
+    if obj is None:
+        return ""
+    korean = (get_language() or "ko").split("-")[0] == "ko"
+    first, second = ("name_ko", "name_en") if korean else ("name_en", "name_ko")
+    return getattr(obj, first, "") or getattr(obj, second, "") or str(obj)
+
+
+@register.filter
+def role_labels(roles) -> list[str]:
+    """Translated role names in the fixed Role order (sets have no order of their own)."""
+    return [role.label for role in sorted(roles or (), key=lambda role: _ROLE_ORDER.get(role, len(_ROLE_ORDER)))]
+
+
+@register.filter
+def modality_labels(model) -> list[str]:
+    """A foundation model's modalities as translated labels, in the order the record lists them."""
+    from consortia.models import FoundationModel
+
+    labels = dict(FoundationModel.Modality.choices)
+    return [str(labels.get(value, value)) for value in getattr(model, "modalities", None) or ()]

@@ -1,0 +1,183 @@
+"""Real-browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's live_server.
+
+No downloaded browser: pytest-playwright's fixtures would want one, so these small fixtures launch
+/usr/bin/chromium themselves with a fresh profile. Without that binary every e2e test is skipped with the
+reason below (CI installs it, see .ci/run).
+
+Playwright's sync API keeps an asyncio loop registered on this thread while a browser is open, and Django
+refuses ORM calls when it sees one (SynchronousOnlyOperation); Playwright's greenlet switching also leaves
+such calls on a separate, never-closed connection. So every database read and write of a test happens in
+fixtures that the browser fixture requests, before Chromium starts; tests only drive the browser.
+
+That flush empties every table, but the audit table refuses DELETE and TRUNCATE by trigger (see
+common/migrations/0004); _audit_flush_guard lets the flush through for these tests only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from common.roles import Role
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "e2e-correct-horse-battery-staple"
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk (CI does)")
+    for item in items:
+        if "e2e" in item.keywords and not CHROMIUM.exists():
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _audit_flush_guard(transactional_db):
+    """Let pytest-django's flush after this test empty the append-only audit table.
+
+    Set up after the database fixture and before the browser (which requests it), this is torn down after
+    the browser has closed and just before the flush, on the connection the flush will use.
+    PostgreSQL: this session ignores ordinary triggers; Django closes the connection right after the flush
+    of a transactional test, so the setting never outlives it. SQLite: drop the row triggers, empty the table
+    and put the triggers back, so the flush finds nothing to delete. The database itself keeps its triggers.
+    """
+    from django.db import connection
+
+    yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+    elif connection.vendor == "sqlite":
+        migration = importlib.import_module("common.migrations.0004_audit_event_append_only")
+        with connection.cursor() as cursor:
+            for statement in migration.SQLITE_REVERSE:
+                cursor.execute(statement)
+            cursor.execute("DELETE FROM common_auditevent")
+            for statement in migration.SQLITE_FORWARD:
+                cursor.execute(statement)
+
+
+@dataclass(frozen=True)
+class PortalUser:
+    username: str
+    password: str
+    role: Role
+
+
+@pytest.fixture
+def program(transactional_db, program_data):
+    """The real program file, loaded into the live server's database."""
+    from consortia.models import Consortium
+    from consortia.program_loader import program_load
+
+    program_load(data=program_data)
+    return Consortium.objects.get(code="LG").program
+
+
+@pytest.fixture
+def role_users(program) -> dict[Role, PortalUser]:
+    """One user per role, each with a real password and the affiliation the role implies."""
+    from django.contrib.auth import get_user_model
+
+    from common.services import user_set_roles
+    from consortia.models import Consortium, Organization
+    from consortia.services import affiliation_set
+
+    plan = {
+        Role.MINISTRY_STAFF: ("e2e_ministry", "Ministry of Science and ICT", None),
+        Role.EVALUATOR: ("e2e_evaluator", "Telecommunications Technology Association", None),
+        Role.CONSORTIUM_MEMBER: ("e2e_member", "LG AI Research", "LG"),
+        Role.AUDITOR: ("e2e_auditor", "Board of Audit and Inspection", None),
+    }
+    users = {}
+    for role, (username, organization, consortium) in plan.items():
+        user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+        user_set_roles(user=user, roles=[role])
+        affiliation_set(
+            user=user,
+            organization=Organization.objects.get(name_en=organization),
+            consortium=Consortium.objects.get(code=consortium) if consortium else None,
+        )
+        users[role] = PortalUser(username=username, password=PASSWORD, role=role)
+    return users
+
+
+@pytest.fixture
+def detail_paths(program) -> dict[str, str]:
+    """Consortium code -> path of its detail page, read before the browser starts."""
+    return {team.code: f"/consortia/{team.pk}/" for team in program.consortia.all()}
+
+
+@pytest.fixture
+def browser(_audit_flush_guard, role_users, detail_paths) -> Iterator:
+    """Chromium, started only after every database fixture above (see the module docstring)."""
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="kai-e2e-chromium-")
+    try:
+        with sync_playwright() as playwright:
+            # A persistent context is the way to give Chromium a fresh user-data dir of our own.
+            context = playwright.chromium.launch_persistent_context(
+                profile,
+                executable_path=str(CHROMIUM),
+                args=CHROMIUM_ARGS,
+                headless=True,
+                locale="ko-KR",
+                timezone_id="Asia/Seoul",
+                viewport={"width": 1280, "height": 900},
+            )
+            try:
+                yield context
+            finally:
+                context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A tab on the live server that fails the test on any CSP violation or script error."""
+    problems: list[str] = []
+    tab = browser.new_page()
+    tab.set_default_timeout(15_000)
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    tab.on(
+        "console",
+        lambda message: problems.append(f"console {message.type}: {message.text}")
+        if message.type == "error" or "Content Security Policy" in message.text
+        else None,
+    )
+    tab.base_url = live_server.url  # type: ignore[attr-defined]
+    yield tab
+    tab.close()
+    assert problems == [], problems
+
+
+def log_in(page, user: PortalUser) -> None:
+    page.goto(f"{page.base_url}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", user.password)
+    page.click("form[action='/login/'] button[type=submit]")
+    page.wait_for_url(f"{page.base_url}/")
+
+
+def screenshots_wanted() -> bool:
+    return os.environ.get("KAI_SCREENSHOTS") == "1"

@@ -1,0 +1,55 @@
+"""Writes docs/screenshots/*.png when KAI_SCREENSHOTS=1 (`make screenshots`); skipped otherwise.
+
+The pictures in the README come from here, so they always show the real pages: Korean by default, the
+dashboard in English and at phone width (375 x 812).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from common.roles import Role
+from tests.e2e.conftest import SCREENSHOT_DIR, log_in, screenshots_wanted
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not screenshots_wanted(), reason="set KAI_SCREENSHOTS=1 to rewrite docs/screenshots"),
+]
+
+
+def _shoot(page, name: str) -> None:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
+
+
+def test_write_screenshots(role_users, detail_paths, page):
+    page.goto(f"{page.base_url}/login/")
+    _shoot(page, "login-ko")
+
+    log_in(page, role_users[Role.MINISTRY_STAFF])
+    page.wait_for_selector("canvas[data-chart-ready='1']", state="attached")
+    _shoot(page, "dashboard-ko")
+
+    page.goto(f"{page.base_url}/consortia/")
+    _shoot(page, "consortia-list-ko")
+
+    page.goto(f"{page.base_url}{detail_paths['UPSTAGE']}")
+    _shoot(page, "consortium-detail-ko")
+
+    page.goto(f"{page.base_url}/")
+    page.select_option("#lang-select", "en")
+    page.click(".lang-form button[type=submit]")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.wait_for_selector("canvas[data-chart-ready='1']", state="attached")
+    _shoot(page, "dashboard-en")
+
+    page.select_option("#lang-select", "ko")
+    page.click(".lang-form button[type=submit]")
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.reload()
+    page.wait_for_selector("canvas[data-chart-ready='1']", state="attached")
+    _shoot(page, "dashboard-phone-ko")
