@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Model
+from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -37,7 +38,7 @@ def _json_default(value):
         return str(value)
     if isinstance(value, Model):
         return value.pk
-    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+    if isinstance(value, FieldFile):
         return value.name or None
     if isinstance(value, set | frozenset):
         return sorted(value)

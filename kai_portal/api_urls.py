@@ -5,4 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("common.api.urls")),
     path("", include("consortia.api.urls")),
+    path("", include("evaluations.api.urls")),
+    path("", include("budget.api.urls")),
 ]

@@ -12,22 +12,26 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from common.uploads import UploadRejected
+from common.uploads import RowError, UploadRejected
 
 
-class StaleWrite(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "This record was changed by someone else; reload it and apply your change again."
-    default_code = "stale_write"
+def _row_errors(exc) -> list[RowError] | None:
+    """Upload rejections (ours, or an app's ValidationError subclass) carry (row, column, reason) errors."""
+    errors = getattr(exc, "errors", None)
+    if isinstance(errors, list) and errors and all(isinstance(e, RowError) for e in errors):
+        return errors
+    return None
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, UploadRejected):
+    row_errors = _row_errors(exc) if isinstance(exc, UploadRejected | DjangoValidationError) else None
+    if row_errors is not None:
         return Response(
             {
                 "detail": _("The file was rejected; nothing was stored."),
                 "code": "upload_rejected",
-                "errors": [e.as_dict() for e in exc.errors],
+                "file": getattr(exc, "filename", ""),
+                "errors": [e.as_dict() for e in row_errors],
             },
             status=status.HTTP_400_BAD_REQUEST,
         )
@@ -39,7 +43,8 @@ def api_exception_handler(exc, context):
             errors = {"non_field_errors": exc.messages}
             detail = " ".join(exc.messages)
         code = getattr(exc, "code", None) or "invalid"
-        status_code = status.HTTP_409_CONFLICT if code == "stale_write" else status.HTTP_400_BAD_REQUEST
+        # A stale optimistic-concurrency write is a conflict, not bad input: the client should reload.
+        status_code = status.HTTP_409_CONFLICT if code in ("stale", "stale_write") else status.HTTP_400_BAD_REQUEST
         return Response({"detail": detail, "code": code, "errors": errors}, status=status_code)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

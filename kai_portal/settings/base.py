@@ -196,7 +196,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "BenchmarkGroupEnum": "evaluations.models.BenchmarkGroup",
+        "BenchmarkCategoryEnum": "evaluations.models.Benchmark.Category",
+        "BudgetCategoryEnum": "budget.models.Category",
+    },
 }
 
 # --- Security (production.py turns the rest on) -----------------------------------------------------

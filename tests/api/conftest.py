@@ -24,7 +24,8 @@ def api_as(role_users):
     """api_as(role) -> an APIClient authenticated as that role's user (None = anonymous)."""
 
     def factory(role: Role | None) -> APIClient:
-        client = APIClient()
+        # English messages, so tests can assert them; without the header the API answers in Korean.
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
         if role is not None:
             client.force_authenticate(role_users[role])
         return client

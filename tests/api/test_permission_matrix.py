@@ -18,6 +18,10 @@ pytestmark = pytest.mark.django_db
 ALL = frozenset(Role)
 STAFF = frozenset({Role.MINISTRY_STAFF})
 READERS = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR})
+MEMBER = frozenset({Role.CONSORTIUM_MEMBER})
+EVALUATOR = frozenset({Role.EVALUATOR})
+TEAM_READERS = READERS | MEMBER
+PANEL_READERS = READERS | EVALUATOR
 NONE: frozenset = frozenset()
 
 
@@ -27,6 +31,8 @@ class Endpoint:
     readers: frozenset
     writers: frozenset
     write_body: dict | None = None  # body for POST on the list URL
+    post_writers: frozenset | None = None  # who may POST, where it differs from the other write methods
+    has_detail: bool = True
 
 
 ENDPOINTS = [
@@ -34,42 +40,114 @@ ENDPOINTS = [
     Endpoint("/api/v1/consortia/", ALL, STAFF),
     Endpoint("/api/v1/audit-events/", READERS, NONE),
     Endpoint("/api/v1/tokens/", STAFF, STAFF, {"name": "x"}),
+    Endpoint("/api/v1/phases/", ALL, STAFF),
+    Endpoint("/api/v1/benchmarks/", ALL, NONE),
+    Endpoint("/api/v1/result-uploads/", TEAM_READERS, MEMBER),
+    Endpoint("/api/v1/assignments/", PANEL_READERS, STAFF),
+    Endpoint("/api/v1/score-sheets/", PANEL_READERS, EVALUATOR),
+    Endpoint("/api/v1/gate-results/", READERS, STAFF),
+    Endpoint("/api/v1/panel-results/", READERS, STAFF),
+    Endpoint("/api/v1/standings/", ALL, NONE),
+    Endpoint("/api/v1/standings-snapshots/", ALL, NONE),
+    Endpoint("/api/v1/budget-lines/", TEAM_READERS, STAFF),
+    Endpoint("/api/v1/allocations/", TEAM_READERS, STAFF),
+    Endpoint("/api/v1/executions/", TEAM_READERS, STAFF, post_writers=STAFF | MEMBER),
+    Endpoint("/api/v1/gpu-usage/", TEAM_READERS, MEMBER),
+    Endpoint("/api/v1/dashboard/summary/", READERS, NONE, has_detail=False),
 ]
 WRITE_METHODS = ("post", "put", "patch", "delete")
+
+# Actions on one object: (URL template, who may POST). {phase}, {line}, {consortium} are filled per test.
+ACTIONS = [
+    ("/api/v1/phases/{phase}/open/", STAFF),
+    ("/api/v1/phases/{phase}/begin-evaluation/", STAFF),
+    ("/api/v1/phases/{phase}/weights/", STAFF),
+    ("/api/v1/phases/{phase}/finalize/", STAFF),
+    ("/api/v1/phases/{phase}/what-if/", READERS),
+    ("/api/v1/budget-lines/{line}/amend/", STAFF),
+    ("/api/v1/consortia/{consortium}/partners/", STAFF),
+    ("/api/v1/executions/1/approve/", STAFF),
+    ("/api/v1/executions/1/reject/", STAFF),
+    ("/api/v1/tokens/1/revoke/", STAFF),
+]
 
 
 def _ids(endpoint):
     return endpoint.list_url
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=_ids)
-@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "anonymous")
-def test_read(endpoint, role, api_as):
-    response = api_as(role).get(endpoint.list_url)
-    if role is None:
-        assert response.status_code in (401, 403)
-    elif role in endpoint.readers:
-        assert response.status_code == 200, response.content
-    else:
-        assert response.status_code == 403, response.content
+ROLES = [None, *Role]
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=_ids)
-@pytest.mark.parametrize("method", WRITE_METHODS)
-@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "anonymous")
-def test_write(endpoint, method, role, api_as):
-    client = api_as(role)
-    url = endpoint.list_url if method == "post" else endpoint.list_url + "1/"
-    response = getattr(client, method)(url, endpoint.write_body or {}, format="json")
+def _expected_ok(role, allowed) -> bool:
+    return role is not None and role in allowed
+
+
+def _check(failures: list, role, method, url, response, allowed) -> None:
+    """Denied: anonymous gets 401/403 and every other outsider exactly 403; allowed: anything but 401/403."""
+    code = response.status_code
+    name = role.value if role else "anonymous"
     if role is None:
-        assert response.status_code in (401, 403)
-    elif role in endpoint.writers:
-        assert response.status_code not in (401, 403), (role, method, response.content)
+        ok = code in (401, 403)
+    elif role in allowed:
+        ok = code not in (401, 403)
     else:
-        assert response.status_code == 403, (role, method, response.status_code, response.content)
+        ok = code == 403
+    if not ok:
+        failures.append(f"{name} {method.upper()} {url} -> {code}")
+
+
+# One test per endpoint (the program is loaded once per test); inside, every role x method is checked
+# and every mismatch is reported together.
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=_ids)
+def test_endpoint_role_method_matrix(endpoint, api_as):
+    failures: list[str] = []
+    for role in ROLES:
+        client = api_as(role)
+        response = client.get(endpoint.list_url)
+        if _expected_ok(role, endpoint.readers):
+            if response.status_code != 200:
+                failures.append(f"{role.value} GET {endpoint.list_url} -> {response.status_code}")
+        else:
+            _check(failures, role, "get", endpoint.list_url, response, endpoint.readers)
+        for method in WRITE_METHODS:
+            detail = endpoint.list_url if (method == "post" or not endpoint.has_detail) else endpoint.list_url + "1/"
+            allowed = endpoint.post_writers if method == "post" and endpoint.post_writers is not None else endpoint.writers
+            response = getattr(client, method)(detail, endpoint.write_body or {}, format="json")
+            _check(failures, role, method, detail, response, allowed)
+    assert failures == []
 
 
 def test_auditor_can_never_write_anything(api_as):
     client = api_as(Role.AUDITOR)
     for endpoint in ENDPOINTS:
         assert client.post(endpoint.list_url, {}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize(("template", "allowed"), ACTIONS, ids=[a[0] for a in ACTIONS])
+def test_action_role_matrix(template, allowed, api_as):
+    from budget.models import BudgetLine
+    from consortia.models import Consortium
+    from evaluations.models import Phase
+
+    url = template.format(
+        phase=Phase.objects.get(code="P3").pk,
+        line=BudgetLine.objects.get(code="FY25-TALENT").pk,
+        consortium=Consortium.objects.get(code="LG").pk,
+    )
+    failures: list[str] = []
+    for role in ROLES:
+        _check(failures, role, "post", url, api_as(role).post(url, {}, format="json"), allowed)
+    assert failures == []
+
+
+def test_get_only_actions_are_scoped(api_as):
+    from evaluations.models import Phase
+
+    p1 = Phase.objects.get(code="P1").pk
+    assert api_as(Role.MINISTRY_STAFF).get(f"/api/v1/phases/{p1}/finalize-preview/").status_code == 200
+    for role in (Role.EVALUATOR, Role.CONSORTIUM_MEMBER):
+        assert api_as(role).get(f"/api/v1/phases/{p1}/finalize-preview/").status_code == 403
+    assert api_as(Role.MINISTRY_STAFF).get("/api/v1/allocations/room/", {"line": "FY25-DATA", "consortium": "LG"}).status_code == 200
+    for role in (Role.AUDITOR, Role.EVALUATOR, Role.CONSORTIUM_MEMBER):
+        assert api_as(role).get("/api/v1/allocations/room/", {"line": "FY25-DATA", "consortium": "LG"}).status_code == 403

@@ -83,3 +83,11 @@ def test_request_context_is_recorded(client, kai_program, make_user):
         reset_request_context(token)
     assert event.context["method"] == "POST" and event.context["path"] == "/x/"
     assert event.context["ip"] == "203.0.113.9"
+
+
+def test_snapshot_handles_empty_file_fields(kai_program):
+    from budget.models import Execution
+    from common.audit import snapshot
+
+    execution = Execution(description="x")
+    assert snapshot(execution, fields=["evidence", "description"]) == {"evidence": None, "description": "x"}

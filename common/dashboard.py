@@ -1,0 +1,131 @@
+"""The ministry dashboard's figures in one read, for the browser dashboard and the API summary.
+
+The expensive part is cached (Redis in production) under a key that changes whenever its inputs can
+have changed: the newest standings snapshot, the newest audit event (every budget and evaluation write
+appends one) and the phases' input generations. So a new snapshot or a budget change lands on the next
+request, with no invalidation code in the services. Freshness (age, stale) is computed per request.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+CACHE_SECONDS = 300
+
+
+def _cache_stamp() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT max(id) FROM evaluations_standingssnapshot),"
+            " (SELECT max(id) FROM common_auditevent),"
+            " (SELECT coalesce(sum(standings_generation), 0) FROM evaluations_phase),"
+            " (SELECT count(*) FROM budget_allocation)"
+        )
+        return "-".join(str(v) for v in cursor.fetchone())
+
+
+def _current_phase(phases):
+    running = [p for p in phases if p.status in ("open", "evaluating")]
+    if running:
+        return running[0]
+    finalized = [p for p in phases if p.status == "finalized"]
+    return finalized[-1] if finalized else (phases[0] if phases else None)
+
+
+def _compute(program) -> dict:
+    from budget.selectors import (
+        budget_line_figures,
+        burn_rate_by_month,
+        consortium_support_by_category,
+        gpu_by_team_over_time,
+    )
+    from consortia.models import Consortium
+    from evaluations.models import Phase, StandingsSnapshot
+
+    phases = list(Phase.objects.filter(program=program).order_by("order"))
+    current = _current_phase(phases)
+    snapshot = (
+        StandingsSnapshot.objects.filter(phase=current).order_by("-generation", "-id").first() if current else None
+    )
+    consortia = {c.pk: c for c in Consortium.objects.filter(program=program)}
+    rows = []
+    for row in (snapshot.table if snapshot else []):
+        team = consortia.get(row["consortium_id"])
+        rows.append({**row, "code": team.code if team else None, "name": team.name if team else row["label"]})
+    lines = [
+        {"code": line.code, "name": line.name, "fiscal_year": line.fiscal_year, "category": line.category,
+         "amount_krw": line.amount_krw, "allocated_krw": line.allocated_krw, "executed_krw": line.executed_krw,
+         "pending_krw": line.pending_krw, "remaining_krw": line.remaining_krw, "is_illustrative": line.is_illustrative}
+        for line in budget_line_figures(program_id=program.pk)
+    ]
+    return {
+        "program": {"code": program.code, "name_ko": program.name_ko, "name_en": program.name_en},
+        "phases": [
+            {"code": p.code, "name": p.name, "order": p.order, "status": p.status,
+             "development_start": p.development_start, "showcase_on": p.showcase_on,
+             "evaluation_start": p.evaluation_start, "result_on": p.result_on, "teams_in": p.teams_in,
+             "teams_advancing": p.teams_advancing, "is_illustrative": p.is_illustrative}
+            for p in phases
+        ],
+        "current_phase": current.code if current else None,
+        "standings": None if snapshot is None else {
+            "snapshot_id": snapshot.pk,
+            "phase": current.code,
+            "generation": snapshot.generation,
+            "computed_at": snapshot.computed_at,
+            "duration_ms": snapshot.duration_ms,
+            "trigger": snapshot.trigger,
+            "is_official": snapshot.is_official,
+            "cut_count": snapshot.cut_count,
+            "rows": rows,
+        },
+        "consortia": {
+            status: sum(1 for c in consortia.values() if c.status == status)
+            for status in ("active", "eliminated", "withdrawn")
+        },
+        "budget": {
+            "lines": lines,
+            "support_by_category": [
+                {"consortium": r.consortium_code, "category": r.category, "allocated_krw": r.allocated_krw}
+                for r in consortium_support_by_category(program_id=program.pk)
+            ],
+            "burn_by_month": [
+                {"month": r.month, "executed_krw": r.executed_krw, "pending_krw": r.pending_krw}
+                for r in burn_rate_by_month(program_id=program.pk)
+            ],
+        },
+        "gpu": [
+            {"period": r.period_label, "consortium": r.consortium_code, "gpu_model": r.gpu_model,
+             "gpu_count": r.gpu_count, "gpu_hours": r.gpu_hours}
+            for r in gpu_by_team_over_time(program_id=program.pk)
+        ],
+    }
+
+
+def dashboard_summary(*, program=None) -> dict | None:
+    """Dashboard figures (cached) plus freshness computed now. None when no program is loaded."""
+    from consortia.models import Program
+    from evaluations.models import Phase
+
+    program = program or Program.objects.order_by("start_date").first()
+    if program is None:
+        return None
+    key = f"dashboard-summary:{program.pk}:{_cache_stamp()}"
+    summary = cache.get(key)
+    cached = summary is not None
+    if summary is None:
+        summary = _compute(program)
+        cache.set(key, summary, CACHE_SECONDS)
+    standings = summary["standings"]
+    if standings is not None:
+        generation = Phase.objects.filter(code=standings["phase"], program=program).values_list(
+            "standings_generation", flat=True
+        ).first()
+        standings = {
+            **standings,
+            "is_stale": (generation or 0) > standings["generation"],
+            "age_seconds": int((timezone.now() - standings["computed_at"]).total_seconds()),
+        }
+    return {**summary, "standings": standings, "cached": cached, "generated_at": timezone.now()}

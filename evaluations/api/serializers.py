@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from consortia.models import Consortium
+from evaluations.models import (
+    Benchmark,
+    CriterionScore,
+    EvaluatorAssignment,
+    GateResult,
+    PanelResult,
+    Phase,
+    PhaseBenchmark,
+    ReferenceScore,
+    ResultRow,
+    ResultUpload,
+    RubricComponent,
+    RubricCriterion,
+    RubricGate,
+    ScoreSheet,
+    StandingsSnapshot,
+)
+
+# --- output ------------------------------------------------------------------------------------------
+
+
+class RubricCriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RubricCriterion
+        fields = ("id", "key", "name", "order", "max_points", "benchmark_group", "note", "is_illustrative")
+
+
+class RubricComponentSerializer(serializers.ModelSerializer):
+    criteria = RubricCriterionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RubricComponent
+        fields = ("id", "key", "name", "order", "weight", "max_points", "source", "panel_size", "note",
+                  "is_illustrative", "criteria")
+
+
+class RubricGateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RubricGate
+        fields = ("id", "key", "name", "description")
+
+
+class PhaseBenchmarkSerializer(serializers.ModelSerializer):
+    benchmark = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    consortium = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = PhaseBenchmark
+        fields = ("benchmark", "group", "consortium", "is_illustrative")
+
+
+class PhaseSerializer(serializers.ModelSerializer):
+    components = RubricComponentSerializer(many=True, read_only=True)
+    gates = RubricGateSerializer(many=True, read_only=True)
+    benchmark_set = PhaseBenchmarkSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Phase
+        fields = (
+            "id", "code", "order", "name", "program", "status", "development_start", "showcase_on",
+            "evaluation_start", "result_on", "teams_in", "teams_advancing", "frontier_threshold",
+            "standings_generation", "finalized_at", "is_illustrative", "source_note", "components", "gates",
+            "benchmark_set",
+        )
+
+
+class ReferenceScoreSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReferenceScore
+        fields = ("reference_model", "score", "is_illustrative", "source_note")
+
+
+class BenchmarkSerializer(serializers.ModelSerializer):
+    reference_scores = ReferenceScoreSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Benchmark
+        fields = ("id", "code", "name", "category", "higher_is_better", "scale", "is_illustrative", "source_note",
+                  "reference_scores")
+
+
+class ResultRowSerializer(serializers.ModelSerializer):
+    benchmark = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ResultRow
+        fields = ("benchmark", "score", "model_version", "notes", "source_row")
+
+
+class ResultUploadSerializer(serializers.ModelSerializer):
+    phase = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    consortium = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ResultUpload
+        fields = ("id", "phase", "consortium", "uploaded_by", "uploaded_at", "display_name", "sha256", "size",
+                  "format", "encoding", "row_count", "is_current")
+
+
+class ResultUploadDetailSerializer(ResultUploadSerializer):
+    rows = ResultRowSerializer(many=True, read_only=True)
+
+    class Meta(ResultUploadSerializer.Meta):
+        fields = (*ResultUploadSerializer.Meta.fields, "rows")
+
+
+class EvaluatorAssignmentSerializer(serializers.ModelSerializer):
+    phase = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    consortium = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    evaluator = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    score_sheet = serializers.PrimaryKeyRelatedField(source="sheet", read_only=True)
+
+    class Meta:
+        model = EvaluatorAssignment
+        fields = ("id", "phase", "consortium", "evaluator", "assigned_at", "score_sheet")
+
+
+class CriterionScoreSerializer(serializers.ModelSerializer):
+    criterion_key = serializers.CharField(source="criterion.key", read_only=True)
+    max_points = serializers.DecimalField(source="criterion.max_points", max_digits=6, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = CriterionScore
+        fields = ("criterion", "criterion_key", "max_points", "points", "comment")
+
+
+class ScoreSheetSerializer(serializers.ModelSerializer):
+    phase = serializers.CharField(source="assignment.phase.code", read_only=True)
+    consortium = serializers.CharField(source="assignment.consortium.code", read_only=True)
+    evaluator = serializers.CharField(source="assignment.evaluator.username", read_only=True)
+    scores = CriterionScoreSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ScoreSheet
+        fields = ("id", "phase", "consortium", "evaluator", "status", "version", "updated_at", "submitted_at",
+                  "scores")
+
+
+class GateResultSerializer(serializers.ModelSerializer):
+    gate = serializers.CharField(source="gate.key", read_only=True)
+    phase = serializers.CharField(source="gate.phase.code", read_only=True)
+    consortium = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = GateResult
+        fields = ("id", "phase", "gate", "consortium", "passed", "reason", "evidence", "decided_by", "decided_at",
+                  "is_illustrative", "source_note")
+
+
+class PanelResultSerializer(serializers.ModelSerializer):
+    phase = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    consortium = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    component = serializers.CharField(source="component.key", read_only=True)
+    criterion = serializers.CharField(source="criterion.key", read_only=True, default=None)
+
+    class Meta:
+        model = PanelResult
+        fields = ("id", "phase", "consortium", "component", "criterion", "points", "panel_size", "note",
+                  "entered_at", "is_illustrative", "source_note")
+
+
+class StandingsSnapshotSerializer(serializers.ModelSerializer):
+    phase = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    is_stale = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StandingsSnapshot
+        fields = ("id", "phase", "generation", "inputs_hash", "computed_at", "duration_ms", "trigger", "cut_count",
+                  "cut_line_tie", "is_official", "is_stale", "table")
+
+    def get_is_stale(self, obj) -> bool:
+        return obj.generation < obj.phase.standings_generation
+
+
+# --- input -------------------------------------------------------------------------------------------
+
+
+class ResultUploadInputSerializer(serializers.Serializer):
+    phase = serializers.SlugRelatedField(slug_field="code", queryset=Phase.objects.all())
+    consortium = serializers.SlugRelatedField(slug_field="code", queryset=Consortium.objects.all())
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
+class EvaluatorAssignInputSerializer(serializers.Serializer):
+    phase = serializers.SlugRelatedField(slug_field="code", queryset=Phase.objects.all())
+    consortium = serializers.SlugRelatedField(slug_field="code", queryset=Consortium.objects.all())
+    evaluator = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all())
+
+
+class ScoreInputSerializer(serializers.Serializer):
+    criterion = serializers.IntegerField()
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+
+
+class ScoreSheetInputSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, help_text="The version the edit is based on (stale writes get 409).")
+    scores = ScoreInputSerializer(many=True)
+    submit = serializers.BooleanField(default=False)
+
+
+class GateResultInputSerializer(serializers.Serializer):
+    phase = serializers.SlugRelatedField(slug_field="code", queryset=Phase.objects.all())
+    gate = serializers.CharField(max_length=40)
+    consortium = serializers.SlugRelatedField(slug_field="code", queryset=Consortium.objects.all())
+    passed = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+    evidence = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+
+
+class PanelResultInputSerializer(serializers.Serializer):
+    phase = serializers.SlugRelatedField(slug_field="code", queryset=Phase.objects.all())
+    consortium = serializers.SlugRelatedField(slug_field="code", queryset=Consortium.objects.all())
+    component = serializers.CharField(max_length=40)
+    criterion = serializers.CharField(max_length=40, required=False, allow_null=True, default=None)
+    points = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0)
+    panel_size = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+
+
+class WeightsInputSerializer(serializers.Serializer):
+    weights = serializers.DictField(child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0))
+
+
+class WhatIfInputSerializer(serializers.Serializer):
+    weights = serializers.DictField(
+        child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0), required=False, allow_null=True
+    )
+    cut_count = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)

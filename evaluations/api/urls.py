@@ -1,0 +1,15 @@
+from rest_framework.routers import DefaultRouter
+
+from evaluations.api import views
+
+router = DefaultRouter()
+router.register("phases", views.PhaseViewSet, basename="phase")
+router.register("benchmarks", views.BenchmarkViewSet, basename="benchmark")
+router.register("result-uploads", views.ResultUploadViewSet, basename="result-upload")
+router.register("assignments", views.EvaluatorAssignmentViewSet, basename="assignment")
+router.register("score-sheets", views.ScoreSheetViewSet, basename="score-sheet")
+router.register("gate-results", views.GateResultViewSet, basename="gate-result")
+router.register("panel-results", views.PanelResultViewSet, basename="panel-result")
+router.register("standings", views.StandingsViewSet, basename="standings")
+router.register("standings-snapshots", views.StandingsSnapshotViewSet, basename="standings-snapshot")
+urlpatterns = router.urls
