@@ -7,39 +7,12 @@ import time
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from evaluations import services
 from evaluations.models import Phase, StandingsSnapshot
 from evaluations.selectors import standings_view
 from tests.evaluations.conftest import p2_component, team
-
-# A transactional test ends with Django's flush, a TRUNCATE of every table; the audit table refuses
-# TRUNCATE by trigger (common migration 0004). For this module only, the trigger is switched off just
-# before the flush (function fixture, torn down before pytest-django's db teardown) and back on once the
-# module is done (module fixture, torn down after it).
-_TRUNCATE_TRIGGER = "common_auditevent_no_truncate"
-
-
-@pytest.fixture(scope="module")
-def _audit_truncate_trigger_restored(django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        if connection.vendor == "postgresql":
-            other = connections.create_connection("default")
-            try:
-                with other.cursor() as cursor:
-                    cursor.execute(f"ALTER TABLE common_auditevent ENABLE TRIGGER {_TRUNCATE_TRIGGER}")
-            finally:
-                other.close()
-
-
-@pytest.fixture
-def _audit_flush_allowed(_audit_truncate_trigger_restored, transactional_db):
-    yield
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE common_auditevent DISABLE TRIGGER {_TRUNCATE_TRIGGER}")
 
 
 def _wait_for_snapshot(phase_id: int, generation: int, timeout: float = 20.0) -> StandingsSnapshot | None:
@@ -59,7 +32,7 @@ def _wait_for_snapshot(phase_id: int, generation: int, timeout: float = 20.0) ->
 )
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_recomputes_the_snapshot_after_a_change(
-    _audit_flush_allowed, celery_app, celery_worker, p2, staff
+    audit_flush_allowed, celery_app, celery_worker, p2, staff
 ):
     assert celery_app.conf.task_always_eager is False
     # Loading the program (a committed change) already sent recomputes; let the worker finish those.
