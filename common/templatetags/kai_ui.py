@@ -35,6 +35,19 @@ def localized_name(obj) -> str:
 
 
 @register.filter
+def other_name(obj) -> str:
+    """The name in the other language when it differs (래블업 -> Lablup), for showing both; else ""."""
+    if obj is None:
+        return ""
+    shown = localized_name(obj)
+    for attribute in ("name_ko", "name_en"):
+        value = getattr(obj, attribute, "") or ""
+        if value and value != shown:
+            return value
+    return ""
+
+
+@register.filter
 def role_labels(roles) -> list[str]:
     """Translated role names in the fixed Role order (sets have no order of their own)."""
     return [role.label for role in sorted(roles or (), key=lambda role: _ROLE_ORDER.get(role, len(_ROLE_ORDER)))]

@@ -366,7 +366,7 @@ def test_detail_groups_partners_by_kind_after_the_lead(staff_client):
     body = _text(staff_client.get(_detail_url("UPSTAGE")))
     headings = re.findall(r"<h3[^>]*>([^<]+?)(?: <span|</h3>)", body)
     assert headings == ["주관기관", "기업", "스타트업", "대학", "공공기관"]
-    assert re.search(r'<p class="lead-org">업스테이지 <span class="muted">· 스타트업</span>', body)
+    assert '<p class="lead-org">업스테이지 <span class="other-name" lang="en">Upstage</span> <span class="muted">· 스타트업</span>' in body
     universities = re.search(r'id="kind-university".*?</table>', body, re.S).group(0)
     assert "스탠퍼드대학교" in universities and "(US)" in universities and "2026-01-15" in universities
 
@@ -411,8 +411,15 @@ def test_detail_marks_illustrative_values_with_their_note(staff_client):
 def test_detail_in_english_uses_english_organization_names(staff_client):
     staff_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     body = _text(staff_client.get(_detail_url("UPSTAGE")))
-    assert "Lablup" in body and "래블업" not in body
+    assert '<th scope="row">Lablup<br><span class="other-name" lang="ko">래블업</span></th>' in body
     assert "<h3>Lead</h3>" in body and "Solar Open 100B" in body and "102.6B" in body
+
+
+def test_detail_shows_the_other_language_name_only_when_it_differs(staff_client):
+    body = _text(staff_client.get(_detail_url("SKT")))
+    assert '<th scope="row">한국과학기술원<br><span class="other-name" lang="en">KAIST</span></th>' in body
+    nhn = _text(staff_client.get(_detail_url("NCAI")))
+    assert '<th scope="row">NHN</th>' in nhn  # same name in both languages: shown once
 
 
 def test_member_sees_other_teams_registry_entry_which_is_public(client, member):
