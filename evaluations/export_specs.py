@@ -55,3 +55,50 @@ export_register(
         read_roles=READERS,
     )
 )
+
+
+def _standings_rows(user, params):
+    """The latest standings table of one phase (``?phase=P1``), one row per team, as the API shows it."""
+    from django.core.exceptions import ValidationError
+
+    from consortia.models import Consortium
+    from evaluations.api.views import _snapshots_visible_to
+
+    code = params.get("phase")
+    if not code:
+        raise ValidationError({"phase": [_("Give the phase code, e.g. ?phase=P1.")]})
+    snapshot = _snapshots_visible_to(user).filter(phase__code=code).order_by("-generation", "-id").first()
+    if snapshot is None:
+        raise ValidationError({"phase": [_("No standings for phase %(code)s.") % {"code": code}]})
+    teams = {c.pk: c for c in Consortium.objects.filter(pk__in=[r["consortium_id"] for r in snapshot.table])}
+    rows = []
+    for row in sorted(snapshot.table, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["label"])):
+        team = teams.get(row["consortium_id"])
+        components = {c["key"]: c["points"] for c in row["components"]}
+        rows.append((
+            snapshot.phase.code, row["rank"], team.code if team else row["label"], team.name if team else "",
+            components.get("benchmark"), components.get("expert"), components.get("user"),
+            ";".join(f"{k}={v}" for k, v in components.items()),
+            row["total"], row["frontier_ratio"],
+            None if row["meets_frontier_threshold"] is None else ("true" if row["meets_frontier_threshold"] else "false"),
+            ";".join(f"{g['key']}={'pass' if g['passed'] else ('fail' if g['passed'] is False else 'missing')}"
+                     for g in row["gates"]),
+            row["outcome"], snapshot.pk, snapshot.generation, "true" if snapshot.is_official else "false",
+            snapshot.computed_at.isoformat(timespec="microseconds"),
+        ))
+    return len(rows), iter(rows)
+
+
+export_register(
+    ExportSpec(
+        name="standings",
+        title=_("Standings (latest table of a phase)"),
+        columns=tuple(ExportColumn(h, h) for h in (
+            "phase", "rank", "consortium", "name", "benchmark", "expert", "user", "components", "total",
+            "frontier_ratio", "meets_frontier_threshold", "gates", "outcome", "snapshot_id", "generation",
+            "is_official", "computed_at",
+        )),
+        row_source=_standings_rows,
+        read_roles=READERS,
+    )
+)

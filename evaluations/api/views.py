@@ -298,11 +298,13 @@ class PanelResultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
 
 def _snapshots_visible_to(user):
-    """Working standings are internal until a phase is finalized: members see only official tables."""
+    """Working standings are internal until a phase is finalized; then members see its final table (the
+    official snapshot, or for a phase loaded as already finalized, its latest), never the working ones."""
     qs = StandingsSnapshot.objects.select_related("phase")
     if can_read_everything(user) or user_has_role(user, Role.EVALUATOR):
         return qs
-    return qs.filter(Q(is_official=True) & Q(phase__status=Phase.Status.FINALIZED))
+    latest = StandingsSnapshot.objects.filter(phase=OuterRef("phase")).order_by("-generation", "-id").values("pk")[:1]
+    return qs.filter(Q(phase__status=Phase.Status.FINALIZED) & (Q(is_official=True) | Q(pk=Subquery(latest))))
 
 
 class StandingsViewSet(viewsets.ReadOnlyModelViewSet):

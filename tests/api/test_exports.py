@@ -140,3 +140,48 @@ def test_results_export_writes_rows_the_same_way_on_every_database(api_as, role_
     from django.utils import timezone
 
     assert by_benchmark["HLE"][10] == timezone.localtime(upload.uploaded_at).isoformat(timespec="microseconds")
+
+
+@pytest.mark.parametrize("name", ["results", "evaluation-detail", "budget-execution", "gpu-usage", "audit-events"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_every_export_in_every_format(api_as, name, fmt):
+    response = api_as(Role.AUDITOR).get(f"/api/v1/exports/{name}.{fmt}")
+    assert response.status_code == 200, response.content[:300]
+    body = _body(response)
+    if fmt == "csv":
+        assert body.startswith(b"\xef\xbb\xbf")
+    elif fmt == "json":
+        assert isinstance(json.loads(body), list)
+    else:
+        assert body[:4] == b"PK\x03\x04"
+
+
+def test_budget_execution_export_lists_the_fixture_allocations_spending(api_as, role_users):
+    from budget.models import Allocation
+    from budget.services import execution_record
+
+    allocation = Allocation.objects.filter(consortium__code="LG", line__code="FY25-GPU-LEASE").order_by("id").last()
+    execution_record(allocation=allocation, spent_on=allocation.period_start, amount_krw=1_000_000,
+                     description="=cmd|' /C calc'!A0", actor=role_users[Role.CONSORTIUM_MEMBER])
+    rows = list(csv.reader(io.StringIO(_body(api_as(Role.AUDITOR).get("/api/v1/exports/budget-execution.csv",
+                                                                          {"consortium": "LG"})).decode("utf-8-sig"))))
+    assert rows[1][1:4] == ["LG", "FY25-GPU-LEASE", "gpu"]
+    assert rows[1][8] == "1000000" and rows[1][9] == "'=cmd|' /C calc'!A0" and rows[1][12] == "pending"
+
+
+def test_standings_export_needs_a_phase_and_gives_the_table(api_as):
+    from evaluations.models import Phase
+    from evaluations.services import standings_recompute
+
+    assert api_as(Role.AUDITOR).get("/api/v1/exports/standings.csv").status_code == 400
+    standings_recompute(phase_id=Phase.objects.get(code="P1").pk, trigger="test")
+    rows = list(csv.reader(io.StringIO(_body(api_as(Role.AUDITOR).get(
+        "/api/v1/exports/standings.csv", {"phase": "P1"})).decode("utf-8-sig"))))
+    assert [(r[1], r[2], r[8], r[12]) for r in rows[1:]] == [
+        ("1", "LG", "90.20", "advances"),
+        ("2", "NAVER", "80.40", "disqualified_by_gate"),
+        ("3", "SKT", "79.20", "advances"),
+        ("4", "UPSTAGE", "78.60", "advances"),
+        ("5", "NCAI", "70.20", "eliminated_on_points"),
+    ]
+    assert rows[2][11] == "originality=fail"

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from common.roles import Role
+from evaluations import services
+from evaluations.models import Phase
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def computed(kai_program):
+    cache.clear()
+    for code in ("P1", "P2"):
+        services.standings_recompute(phase_id=Phase.objects.get(code=code).pk, trigger="test")
+    yield
+    cache.clear()
+
+
+def test_summary_has_current_phase_standings_budget_and_gpus(api_as, computed):
+    body = api_as(Role.AUDITOR).get("/api/v1/dashboard/summary/").json()
+    assert body["current_phase"] == "P2"
+    assert [p["code"] for p in body["phases"]] == ["SEL-2025", "P1", "P1-WILDCARD", "P2", "P3"]
+    assert body["standings"]["phase"] == "P2" and body["standings"]["is_stale"] is False
+    assert body["standings"]["age_seconds"] >= 0
+    assert {r["code"] for r in body["standings"]["rows"]} == {"LG", "SKT", "UPSTAGE", "MOTIF"}
+    assert body["consortia"] == {"active": 4, "eliminated": 2, "withdrawn": 0}
+    gpu_line = next(line for line in body["budget"]["lines"] if line["code"] == "FY25-GPU-LEASE")
+    assert gpu_line["amount_krw"] == 157_600_000_000
+    assert gpu_line["allocated_krw"] + gpu_line["remaining_krw"] == gpu_line["amount_krw"]
+    assert {"period": "2026H1", "consortium": "MOTIF", "gpu_model": "B200", "gpu_count": 768} == {
+        k: v for k, v in next(g for g in body["gpu"] if g["consortium"] == "MOTIF").items() if k != "gpu_hours"
+    }
+
+
+def test_summary_is_cached_and_a_budget_change_shows_at_once(api_as, computed, django_assert_max_num_queries):
+    client = api_as(Role.MINISTRY_STAFF)
+    first = client.get("/api/v1/dashboard/summary/").json()
+    assert first["cached"] is False
+    with django_assert_max_num_queries(6):
+        second = client.get("/api/v1/dashboard/summary/").json()
+    assert second["cached"] is True
+    created = client.post("/api/v1/allocations/", {"line": "FY25-DATA", "consortium": "LG", "amount_krw": 1_000_000_000,
+                                                   "period_start": "2026-07-01", "period_end": "2026-12-31"}, format="json")
+    assert created.status_code == 201
+    third = client.get("/api/v1/dashboard/summary/").json()
+    assert third["cached"] is False
+    data_line = next(line for line in third["budget"]["lines"] if line["code"] == "FY25-DATA")
+    before = next(line for line in first["budget"]["lines"] if line["code"] == "FY25-DATA")
+    assert data_line["allocated_krw"] == before["allocated_krw"] + 1_000_000_000
+
+
+def test_summary_marks_standings_stale_until_recomputed(api_as, computed, role_users):
+    p2 = Phase.objects.get(code="P2")
+    from evaluations.services import standings_inputs_changed
+
+    standings_inputs_changed(phase_id=p2.pk, trigger="test change")  # enqueue is on commit: never here
+    stale = api_as(Role.AUDITOR).get("/api/v1/dashboard/summary/").json()
+    assert stale["standings"]["is_stale"] is True
+    services.standings_recompute(phase_id=p2.pk, trigger="test")
+    fresh = api_as(Role.AUDITOR).get("/api/v1/dashboard/summary/").json()
+    assert fresh["standings"]["is_stale"] is False and fresh["cached"] is False
