@@ -215,7 +215,8 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
         )
         participant.save(update_fields=["outcome", "final_rank", "final_total"])
         team = teams[row.consortium_id]
-        if row.outcome in _DEPARTURE_REASONS:
+        # A team that already left (withdrew mid-phase) keeps its own departure record and freeze.
+        if row.outcome in _DEPARTURE_REASONS and team.is_active:
             reason = _DEPARTURE_REASONS[row.outcome] % {
                 "phase": locked.code,
                 "rank": row.rank,

@@ -227,3 +227,11 @@ def test_recompute_query_count_does_not_grow_with_teams(kai_program, n_teams, dj
     table = result.snapshot.table
     assert len(table) == n_teams and all(row["outcome"] != "not_ranked" for row in table)
     assert sum(row["outcome"] == "eliminated_on_points" for row in table) >= 1
+
+
+def test_beat_reconciles_stale_standings_every_two_minutes(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["evaluations-reconcile-standings"]
+    assert entry == {"task": "evaluations.reconcile_standings", "schedule": 120.0}
+    from kai_portal.celery import app
+
+    assert "evaluations.reconcile_standings" in app.tasks

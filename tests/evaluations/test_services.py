@@ -390,3 +390,14 @@ def test_recompute_after_finalize_keeps_the_official_table(p2_complete, staff):
     official = services.phase_finalize(phase=phase, actor=staff)
     result = services.standings_recompute(phase_id=phase.pk, trigger="test")
     assert result.status == "current" and standings_latest(phase_id=phase.pk) == official
+
+
+def test_finalize_leaves_a_team_that_already_withdrew_as_it_is(p2_complete, staff):
+    from consortia.services import consortium_mark_departed
+
+    motif = Consortium.objects.get(code="MOTIF")
+    consortium_mark_departed(consortium=motif, status="withdrawn", left_on=motif.joined_on, reason="Withdrew")
+    services.phase_finalize(phase=p2_complete["phase"], actor=staff)
+    motif.refresh_from_db()
+    assert (motif.status, motif.exit_reason) == ("withdrawn", "Withdrew")
+    assert PhaseParticipant.objects.get(phase__code="P2", consortium=motif).outcome == "eliminated_on_points"
