@@ -50,10 +50,15 @@ def phase_benchmarks_for_team(*, phase: Phase, consortium) -> list[Benchmark]:
     return [entry.benchmark for entry in entries]
 
 
-def standings_inputs(*, phase: Phase, exclude_evaluator_id: int | None = None) -> pure.PhaseInputs:
+def standings_inputs(
+    *, phase: Phase, exclude_evaluator_id: int | None = None, ratio_sums: bool | None = None
+) -> pure.PhaseInputs:
     """Everything the standings depend on, read in a fixed number of queries (independent of the
     number of teams). Evaluator points are aggregated in SQL (sum and count per team and criterion).
 
+    On PostgreSQL (``ratio_sums`` None or True) the frontier ratios of teams with every result and
+    reference score are added up in SQL per benchmark group; teams with gaps, and every team when
+    ``ratio_sums`` is False (what-if views that drop single benchmarks), come with their raw scores.
     ``exclude_evaluator_id`` drops that evaluator's assignments and sheets (what-if stability).
     """
     components = list(
@@ -89,7 +94,12 @@ def standings_inputs(*, phase: Phase, exclude_evaluator_id: int | None = None) -
         benchmark_id__in=list(codes), reference_model__in=set(targets.values())
     ).values_list("benchmark__code", "reference_model", "score"):
         references[model][code] = score
-    results = _current_results(phase=phase, codes=codes)
+    sums: dict[int, dict[str, pure.RatioSum]] = {}
+    if codes and connection.vendor == "postgresql" and ratio_sums is not False:
+        sums = _complete_ratio_sums(phase=phase, benchmark_rows=benchmark_rows)
+    results = _current_results(
+        phase=phase, codes=codes, teams=[cid for cid, _code in participants if cid not in sums]
+    )
 
     assignments = EvaluatorAssignment.objects.filter(phase=phase)
     scores = CriterionScore.objects.filter(
@@ -136,7 +146,8 @@ def standings_inputs(*, phase: Phase, exclude_evaluator_id: int | None = None) -
                 label=code,
                 target_model=target,
                 benchmark_scores=results.get(cid, {}),
-                reference_scores=references.get(target, {}) if target else {},
+                reference_scores=references.get(target, {}) if target and cid not in sums else {},
+                benchmark_ratio_sums=sums.get(cid, {}),
                 evaluator_points=evaluator_points.get(cid, {}),
                 sheets_assigned=assigned,
                 sheets_submitted=submitted,
@@ -156,33 +167,85 @@ def standings_inputs(*, phase: Phase, exclude_evaluator_id: int | None = None) -
     )
 
 
-# One row per team with its current scores packed (ids, "score,score,…"): on 1,000 teams × 50
-# benchmarks this moves a twentieth of the rows through the driver (see bench/standings.py).
+# Per team and benchmark group: the sum and count of the frontier ratios (team score / target model's
+# reference score, inverted when lower is better) over the team's current results. NULLIF leaves a zero
+# out of the count, so the team shows as incomplete and its raw scores name the problem.
+_RATIO_SUMS_SQL = """
+SELECT u.consortium_id, pb."group",
+       SUM(CASE WHEN b.higher_is_better THEN r.score / NULLIF(rs.score, 0)
+                ELSE rs.score / NULLIF(r.score, 0) END),
+       COUNT(CASE WHEN b.higher_is_better THEN NULLIF(rs.score, 0) ELSE NULLIF(r.score, 0) END)
+FROM evaluations_resultrow r
+JOIN evaluations_resultupload u ON u.id = r.upload_id
+JOIN evaluations_phasebenchmark pb
+  ON pb.phase_id = u.phase_id AND pb.benchmark_id = r.benchmark_id
+ AND (pb.consortium_id IS NULL OR pb.consortium_id = u.consortium_id)
+JOIN evaluations_benchmark b ON b.id = r.benchmark_id
+JOIN evaluations_targetmodel tm ON tm.phase_id = u.phase_id AND tm.consortium_id = u.consortium_id
+JOIN evaluations_referencescore rs
+  ON rs.benchmark_id = r.benchmark_id AND rs.reference_model = tm.reference_model
+WHERE u.phase_id = %s AND u.is_current
+GROUP BY u.consortium_id, pb."group"
+"""
+
+
+def _complete_ratio_sums(*, phase: Phase, benchmark_rows: list[tuple]) -> dict[int, dict[str, pure.RatioSum]]:
+    """Ratio sums of the teams whose every benchmark has a usable result and reference score."""
+    shared: dict[str, int] = defaultdict(int)
+    own: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for _bid, _code, group, _hib, team in benchmark_rows:
+        if team is None:
+            shared[group] += 1
+        else:
+            own[team][group] += 1
+    found: dict[int, dict[str, pure.RatioSum]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(_RATIO_SUMS_SQL, [phase.pk])
+        for cid, group, total, count in cursor.fetchall():
+            found[cid][group] = pure.RatioSum(total, count)
+    complete = {}
+    for cid, by_group in found.items():
+        expected = dict(shared)
+        for group, n in own.get(cid, {}).items():
+            expected[group] = expected.get(group, 0) + n
+        if {group: ratio_sum.count for group, ratio_sum in by_group.items()} == expected:
+            complete[cid] = dict(by_group)
+    return complete
+
+
+# One row per team with its current scores packed (ids, "score,score,…"), moving a fiftieth of the
+# rows through the driver.
 _PACKED_RESULTS_SQL = """
 SELECT u.consortium_id, array_agg(r.benchmark_id ORDER BY r.benchmark_id),
        string_agg(r.score::text, ',' ORDER BY r.benchmark_id)
 FROM evaluations_resultrow r
 JOIN evaluations_resultupload u ON u.id = r.upload_id
-WHERE u.phase_id = %s AND u.is_current AND r.benchmark_id = ANY(%s)
+WHERE u.phase_id = %s AND u.is_current AND r.benchmark_id = ANY(%s) AND u.consortium_id = ANY(%s)
 GROUP BY u.consortium_id
 """
 
 
-def _current_results(*, phase: Phase, codes: dict[int, str]) -> dict[int, dict[str, Decimal]]:
-    """Each team's current uploaded score per benchmark code, for the benchmarks in ``codes`` (id -> code)."""
+def _current_results(
+    *, phase: Phase, codes: dict[int, str], teams: list[int]
+) -> dict[int, dict[str, Decimal]]:
+    """The current uploaded score per benchmark code of each of ``teams``, for the benchmarks in
+    ``codes`` (id -> code)."""
     results: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    if not codes:
+    if not codes or not teams:
         return results
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_PACKED_RESULTS_SQL, [phase.pk, list(codes)])
+            cursor.execute(_PACKED_RESULTS_SQL, [phase.pk, list(codes), teams])
             for cid, benchmark_ids, scores in cursor.fetchall():
                 results[cid] = dict(
                     zip(map(codes.__getitem__, benchmark_ids), map(Decimal, scores.split(",")), strict=True)
                 )
         return results
     for cid, bid, score in ResultRow.objects.filter(
-        upload__phase=phase, upload__is_current=True, benchmark_id__in=list(codes)
+        upload__phase=phase,
+        upload__is_current=True,
+        benchmark_id__in=list(codes),
+        upload__consortium_id__in=teams,
     ).values_list("upload__consortium_id", "benchmark_id", "score"):
         results[cid][codes[bid]] = score
     return results

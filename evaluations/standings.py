@@ -95,12 +95,24 @@ class BenchmarkSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class RatioSum:
+    """The sum and number of a team's per-benchmark ratios in one group, as the database added them up."""
+
+    total: Decimal
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Team:
     consortium_id: int
     label: str
     target_model: str = ""
     benchmark_scores: Mapping[str, Decimal] = field(default_factory=dict)
     reference_scores: Mapping[str, Decimal] = field(default_factory=dict)
+    # Benchmark group -> ratios already added up (by PostgreSQL, for a team with every result and
+    # reference score). When given it is used instead of benchmark_scores/reference_scores and must
+    # cover each whole group; a team with gaps is given as scores, so the missing benchmarks are named.
+    benchmark_ratio_sums: Mapping[str, RatioSum] = field(default_factory=dict)
     # "component/criterion" -> mean of the submitted sheets' points.
     evaluator_points: Mapping[str, Decimal] = field(default_factory=dict)
     sheets_assigned: int = 0
@@ -230,13 +242,17 @@ class _Layout:
 class _BenchmarkView:
     """One team's benchmark ratios, computed once and shared by the criteria and the frontier ratio."""
 
-    __slots__ = ("layout", "ratios", "missing", "_means")
+    __slots__ = ("layout", "ratios", "missing", "sums", "_means")
 
     def __init__(self, layout: _Layout, team: Team):
         self.layout = layout
         self.ratios: dict[str, Decimal] = {}
         self.missing: dict[str, list[MissingItem]] = {}
-        self._means: dict[int, Decimal] = {}
+        self.sums = team.benchmark_ratio_sums
+        self._means: dict[str | None, Decimal] = {}
+        if self.sums:
+            self._check_sums(team)
+            return
         if not team.target_model:
             return
         scores, references, ratios = team.benchmark_scores, team.reference_scores, self.ratios
@@ -258,19 +274,32 @@ class _BenchmarkView:
                 reasons.append(MissingItem(Missing.REFERENCE_SCORE, code))
             self.missing[code] = reasons
 
-    def mean(self, codes: list[str], team: Team, missing: list[MissingItem]) -> Decimal | None:
-        """Mean ratio over ``codes``, or None (with the reasons appended) when any is unavailable."""
+    def _check_sums(self, team: Team) -> None:
+        expected = {group: len(codes) for group, codes in self.layout.by_group.items()}
+        given = {group: ratio_sum.count for group, ratio_sum in self.sums.items()}
+        if given != expected:
+            raise InvalidInputs(f"{team.label}: ratio sums cover {given}, the benchmark set has {expected}")
+
+    def mean(self, group: str | None, team: Team, missing: list[MissingItem]) -> Decimal | None:
+        """Mean ratio over a group (None: the whole set), or None (with the reasons appended) when any
+        ratio is unavailable."""
         if not team.target_model:
             missing.append(MissingItem(Missing.NO_TARGET_MODEL))
             return None
+        codes = self.layout.codes if group is None else self.layout.by_group[group]
         if self.missing:
             gaps = [item for code in codes for item in self.missing.get(code, ())]
             if gaps:
                 missing.extend(gaps)
                 return None
-        cached = self._means.get(id(codes))
+        cached = self._means.get(group)
         if cached is None:
-            cached = self._means[id(codes)] = _mean([self.ratios[code] for code in codes])
+            if self.sums:
+                parts = list(self.sums.values()) if group is None else [self.sums[group]]
+                cached = sum((p.total for p in parts), Decimal(0)) / sum(p.count for p in parts)
+            else:
+                cached = _mean([self.ratios[code] for code in codes])
+            self._means[group] = cached
         return cached
 
 
@@ -316,7 +345,7 @@ def _component_earned(
         if not codes:
             missing.append(MissingItem(Missing.NO_BENCHMARKS, f"{component.key}/{criterion.key}"))
             continue
-        ratio = view.mean(codes, team, missing)
+        ratio = view.mean(criterion.benchmark_group, team, missing)
         if ratio is not None:
             earned += criterion.max_points * min(ratio, Decimal(1))
     if not component.criteria:
@@ -331,7 +360,7 @@ def _dedupe(items: list[MissingItem]) -> list[MissingItem]:
 def _frontier(view: _BenchmarkView, team: Team) -> Decimal | None:
     if not view.layout.codes:
         return None
-    ratio = view.mean(view.layout.codes, team, [])
+    ratio = view.mean(None, team, [])
     return None if ratio is None else _round(ratio, RATIO_PLACES)
 
 
@@ -482,6 +511,8 @@ def inputs_digest(inputs: PhaseInputs) -> str:
             # normalize() gives equal numbers one text (9.20 and 9.2 both "9.2"; 100 is "1E+2").
             keys = sorted(m)
             values = map(m.__getitem__, keys)
+            if numbers and m and isinstance(next(iter(m.values())), RatioSum):
+                values, numbers = (f"{v.total.normalize()}/{v.count}" for v in values), False
             # Unit/record separators cannot occur in benchmark codes or rubric keys.
             text = (
                 "\x1f".join(keys)
@@ -506,7 +537,14 @@ def inputs_digest(inputs: PhaseInputs) -> str:
                 ensure_ascii=False,
             ).encode()
         )
-        for part in (team.benchmark_scores, team.reference_scores, team.evaluator_points, team.panel_points):
+        parts = (
+            team.benchmark_scores,
+            team.reference_scores,
+            team.benchmark_ratio_sums,
+            team.evaluator_points,
+            team.panel_points,
+        )
+        for part in parts:
             digest.update(b"|")
             digest.update(mapping(part).encode())
         digest.update(b"|")

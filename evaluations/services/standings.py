@@ -287,7 +287,8 @@ def standings_what_if(
     outcomes change, and whether removing any single evaluator or benchmark would change any outcome.
     Saves nothing. Raises ValidationError for weights that do not name every component or add up to 100.
     """
-    inputs = standings_inputs(phase=phase)
+    # Raw per-benchmark scores, so single benchmarks can be dropped from the inputs below.
+    inputs = standings_inputs(phase=phase, ratio_sums=False)
     labels = {t.consortium_id: t.label for t in inputs.teams}
     try:
         current = pure.compute_standings(inputs)
@@ -303,7 +304,7 @@ def standings_what_if(
     )
     for evaluator_id, username in evaluators:
         without = pure.compute_standings(
-            standings_inputs(phase=phase, exclude_evaluator_id=evaluator_id),
+            standings_inputs(phase=phase, exclude_evaluator_id=evaluator_id, ratio_sums=False),
             weights=weights,
             cut_count=cut_count,
         )

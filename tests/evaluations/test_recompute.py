@@ -235,3 +235,30 @@ def test_beat_reconciles_stale_standings_every_two_minutes(settings):
     from kai_portal.celery import app
 
     assert "evaluations.reconcile_standings" in app.tasks
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ratio sums are added up by PostgreSQL")
+def test_ratio_sums_in_sql_match_the_raw_scores_path(p2_complete, staff, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from common.roles import Role
+    from evaluations import standings as pure
+    from evaluations.selectors import standings_inputs
+
+    phase = p2_complete["phase"]
+    fast_inputs = standings_inputs(phase=phase)
+    assert all(t.benchmark_ratio_sums and not t.benchmark_scores for t in fast_inputs.teams)
+    raw_inputs = standings_inputs(phase=phase, ratio_sums=False)
+    assert pure.compute_standings(fast_inputs).rows == pure.compute_standings(raw_inputs).rows
+    # A team with a gap comes with raw scores, so the missing benchmark is named.
+    Phase.objects.filter(pk=phase.pk).update(status=Phase.Status.OPEN)
+    member = make_user(Role.CONSORTIUM_MEMBER, organization="Upstage", consortium="UPSTAGE")
+    body = b"benchmark,score\nMMLU-Pro,71.3\n"
+    services.result_upload_create(
+        phase=phase, consortium=team("UPSTAGE"), file=SimpleUploadedFile("r.csv", body), actor=member
+    )
+    inputs = standings_inputs(phase=phase)
+    upstage = next(t for t in inputs.teams if t.label == "UPSTAGE")
+    assert (upstage.benchmark_ratio_sums, upstage.benchmark_scores) == ({}, {"MMLU-Pro": D("71.3000")})
+    row = next(r for r in pure.compute_standings(inputs).rows if r.label == "UPSTAGE")
+    assert row.missing == (pure.MissingItem(pure.Missing.BENCHMARK_RESULT, "GPQA-Diamond"),)

@@ -16,6 +16,7 @@ from evaluations.standings import (
     MissingItem,
     Outcome,
     PhaseInputs,
+    RatioSum,
     Source,
     Team,
     benchmark_ratio,
@@ -293,3 +294,23 @@ def test_order_of_teams_does_not_change_the_table():
     backward = compute_standings(inputs(*reversed(teams), advancing=5))
     assert forward == backward
     assert forward.as_rows()[0]["outcome"] == "advances"
+
+
+def test_ratio_sums_from_the_database_give_the_same_table_as_raw_scores():
+    t1 = bench_team(1, {"MMLU": "90", "LAT": "50", "OWN1": "40"}, {"MMLU": "100", "LAT": "40", "OWN1": "50"})
+    summed = replace(
+        t1,
+        benchmark_scores={},
+        reference_scores={},
+        # common: 0.9 + 0.8; team-specific: 0.8 (as PostgreSQL adds them up).
+        benchmark_ratio_sums={"common": RatioSum(D("1.7"), 2), "team_specific": RatioSum(D("0.8"), 1)},
+    )
+    raw = compute_standings(PhaseInputs(BENCH, (), SPECS, (t1,), teams_advancing=1))
+    fast = compute_standings(PhaseInputs(BENCH, (), SPECS, (summed,), teams_advancing=1))
+    assert fast.rows == raw.rows
+    assert fast.rows[0].frontier_ratio == D("0.8333")
+    incomplete = replace(
+        summed, benchmark_ratio_sums={"common": RatioSum(D("0.9"), 1), "team_specific": RatioSum(D(1), 1)}
+    )
+    with pytest.raises(InvalidInputs, match="ratio sums cover"):
+        compute_standings(PhaseInputs(BENCH, (), SPECS, (incomplete,), teams_advancing=1))
