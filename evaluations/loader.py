@@ -109,28 +109,28 @@ def phase_details_load(data: dict, context, report: LoadReport) -> None:
         node = mapping_at(raw, path)
         phase = context.phases[read(node, "code", path, text)]
         before = _changes(report)
-        sync_row(
-            Phase,
-            {"pk": phase.pk},
-            {
-                "frontier_threshold": read(
-                    node, "frontier_threshold", path, decimal, default=context.program.frontier_threshold
-                )
-            },
-            report,
-            path,
+        threshold = read(
+            node, "frontier_threshold", path, decimal, default=context.program.frontier_threshold
         )
+        if not 0 < threshold <= Decimal("1.5"):
+            raise ProgramFileError(f"{path}.frontier_threshold", f"{threshold} is not in (0, 1.5]")
+        if phase.frontier_threshold != threshold:
+            # The phase row itself was synced (and counted) by the phases section just before.
+            Phase.objects.filter(pk=phase.pk).update(frontier_threshold=threshold)
+            phase.frontier_threshold = threshold
         results = list_at(node.get("results"), f"{path}.results")
         components = _rubric_load(phase, node, path, bool(results), report)
         gates = _gates_load(phase, node, path, report)
         _benchmark_set_load(phase, node, path, context, report)
         _target_models_load(phase, node, path, context, report)
         participants = _participants(phase, node, path, results, context)
+        outcomes = _outcomes(node, path, participants)
         for code, consortium in participants.items():
+            # Only a published outcome is written: one set by finalizing in the portal is kept.
             sync_row(
                 PhaseParticipant,
                 {"phase": phase, "consortium": consortium},
-                {},
+                {"outcome": outcomes[code]} if code in outcomes else {},
                 report,
                 f"{path}.participants.{code}",
             )
@@ -144,7 +144,6 @@ def phase_details_load(data: dict, context, report: LoadReport) -> None:
                 context,
                 report,
             )
-        _outcome_load(phase, node, path, participants, report)
         if _changes(report) != before:
             standings_inputs_changed(phase_id=phase.pk, trigger="program file load")
 
@@ -396,18 +395,18 @@ _OUTCOME_KEYS = {
 }
 
 
-def _outcome_load(phase: Phase, node: dict, path: str, participants: dict, report: LoadReport) -> None:
-    """The officially announced outcome, recorded as it was published (the standings test recomputes it)."""
+def _outcomes(node: dict, path: str, participants: dict) -> dict[str, str]:
+    """The officially announced outcome by team code, as published (the standings test recomputes it)."""
     outcome = read(node, "actual_outcome", path, lambda v, p: mapping_at(v, p), default=None)
     if outcome is None:
-        return
+        return {}
     opath = f"{path}.actual_outcome"
     for key in outcome:
         if key not in _OUTCOME_KEYS:
             raise ProgramFileError(
                 f"{opath}.{key}", f"unknown outcome; expected one of {', '.join(_OUTCOME_KEYS)}"
             )
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for key, value in _OUTCOME_KEYS.items():
         for j, code in enumerate(list_at(outcome.get(key), f"{opath}.{key}")):
             where = f"{opath}.{key}[{j}]"
@@ -416,11 +415,5 @@ def _outcome_load(phase: Phase, node: dict, path: str, participants: dict, repor
                 raise ProgramFileError(where, f"{code!r} is not a participant of this phase")
             if code in seen:
                 raise ProgramFileError(where, f"{code!r} has more than one outcome")
-            seen.add(code)
-            sync_row(
-                PhaseParticipant,
-                {"phase": phase, "consortium": participants[code]},
-                {"outcome": value},
-                report,
-                where,
-            )
+            seen[code] = value
+    return seen

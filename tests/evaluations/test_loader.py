@@ -196,3 +196,22 @@ def test_benchmark_set_and_target_models_load(program_data):
     with pytest.raises(ProgramFileError) as excinfo:
         program_load(data=program_data)
     assert excinfo.value.path == "phases[3].benchmark_set[2].benchmark"
+
+
+def test_frontier_threshold_out_of_range_names_the_key(program_data):
+    program_data["phases"][3]["frontier_threshold"] = "1.6"
+    with pytest.raises(ProgramFileError) as excinfo:
+        program_load(data=program_data)
+    assert excinfo.value.path == "phases[3].frontier_threshold"
+
+
+def test_reloading_the_program_file_keeps_outcomes_finalized_in_the_portal(p2_complete, staff, program_data):
+    from evaluations import services
+
+    services.phase_finalize(phase=p2_complete["phase"], actor=staff)
+    program_data["phases"][3]["status"] = "finalized"  # as an operator would record it after the fact
+    program_load(data=program_data)
+    outcomes = dict(
+        PhaseParticipant.objects.filter(phase__code="P2").values_list("consortium__code", "outcome")
+    )
+    assert outcomes["MOTIF"] == "eliminated_on_points" and outcomes["LG"] == "advances"
