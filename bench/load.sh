@@ -24,6 +24,13 @@ psql -h 127.0.0.1 -U postgres -qtc "SELECT 1 FROM pg_database WHERE datname='kai
   || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE kai_bench" postgres
 $PY manage.py migrate --noinput -v0
 $PY manage.py load_kai_program >/dev/null
+# No worker runs in this bench: compute the standings once, as the worker would.
+$PY manage.py shell -c "
+from evaluations.models import Phase
+from evaluations.services import standings_recompute
+for phase in Phase.objects.all():
+    standings_recompute(phase_id=phase.pk, trigger='bench set-up')
+" >/dev/null
 $PY manage.py collectstatic --noinput -v0 >/dev/null
 TOKEN=$($PY manage.py shell -c "
 from django.contrib.auth import get_user_model

@@ -15,15 +15,25 @@ from django.utils import timezone
 CACHE_SECONDS = 300
 
 
-def _cache_stamp() -> str:
+def _cache_stamp(program_id: int) -> tuple[str, dict[str, int]]:
+    """One query: the cache key's stamp, and each phase's current input generation (for freshness)."""
+    from evaluations.models import Phase
+
+    phases = Phase.objects.filter(program_id=program_id).order_by("pk").values_list("code", "standings_generation")
+    sql, params = phases.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT max(id) FROM evaluations_standingssnapshot),"
             " (SELECT max(id) FROM common_auditevent),"
-            " (SELECT coalesce(sum(standings_generation), 0) FROM evaluations_phase),"
-            " (SELECT count(*) FROM budget_allocation)"
+            " (SELECT count(*) FROM budget_allocation),"
+            f" p.code, p.standings_generation FROM ({sql}) AS p",
+            params,
         )
-        return "-".join(str(v) for v in cursor.fetchone())
+        rows = cursor.fetchall()
+    generations = {code: generation for *_ignored, code, generation in rows}
+    head = rows[0][:3] if rows else ("-", "-", "-")
+    stamp = "-".join(str(v) for v in head) + ":" + ",".join(f"{c}={g}" for c, g in sorted(generations.items()))
+    return stamp, generations
 
 
 def _current_phase(phases):
@@ -107,12 +117,12 @@ def _compute(program) -> dict:
 def dashboard_summary(*, program=None) -> dict | None:
     """Dashboard figures (cached) plus freshness computed now. None when no program is loaded."""
     from consortia.models import Program
-    from evaluations.models import Phase
 
     program = program or Program.objects.order_by("start_date").first()
     if program is None:
         return None
-    key = f"dashboard-summary:{program.pk}:{_cache_stamp()}"
+    stamp, generations = _cache_stamp(program.pk)
+    key = f"dashboard-summary:{program.pk}:{stamp}"
     summary = cache.get(key)
     cached = summary is not None
     if summary is None:
@@ -120,12 +130,9 @@ def dashboard_summary(*, program=None) -> dict | None:
         cache.set(key, summary, CACHE_SECONDS)
     standings = summary["standings"]
     if standings is not None:
-        generation = Phase.objects.filter(code=standings["phase"], program=program).values_list(
-            "standings_generation", flat=True
-        ).first()
         standings = {
             **standings,
-            "is_stale": (generation or 0) > standings["generation"],
+            "is_stale": generations.get(standings["phase"], 0) > standings["generation"],
             "age_seconds": int((timezone.now() - standings["computed_at"]).total_seconds()),
         }
     return {**summary, "standings": standings, "cached": cached, "generated_at": timezone.now()}
