@@ -93,7 +93,9 @@ def timeline_build(phases: Sequence[PhaseLike], teams: Sequence[TeamLike]) -> li
         admitted = [t for t in teams if phase.result_on is not None and t.joined_on == phase.result_on]
         if admitted:
             rows = [TimelineTeam(team=t, outcome=Outcome.SELECTED) for t in admitted]
-            entries.append(TimelineEntry(phase=phase, is_current=phase is current, is_admission=True, teams=rows))
+            entries.append(
+                TimelineEntry(phase=phase, is_current=phase is current, is_admission=True, teams=rows)
+            )
             continue
         reference = _reference_date(phase)
         rows = []
@@ -117,7 +119,9 @@ def timeline_build(phases: Sequence[PhaseLike], teams: Sequence[TeamLike]) -> li
                 else:
                     outcome = Outcome.COMPETING
                 rows.append(TimelineTeam(team=team, outcome=outcome))
-        entries.append(TimelineEntry(phase=phase, is_current=phase is current, is_admission=False, teams=rows))
+        entries.append(
+            TimelineEntry(phase=phase, is_current=phase is current, is_admission=False, teams=rows)
+        )
     return entries
 
 
@@ -132,7 +136,9 @@ def program_current() -> Program | None:
 def program_timeline(*, program: Program) -> list[TimelineEntry]:
     """Two queries: the program's phases and its consortia."""
     phases = list(Phase.objects.filter(program=program).order_by("order"))
-    teams = list(Consortium.objects.filter(program=program).select_related("lead").order_by("joined_on", "code"))
+    teams = list(
+        Consortium.objects.filter(program=program).select_related("lead").order_by("joined_on", "code")
+    )
     return timeline_build(phases, teams)
 
 
@@ -191,7 +197,9 @@ def consortium_detail_for_ui(*, consortium_id: int) -> ConsortiumDetail:
                 "partnerships",
                 queryset=Partnership.objects.select_related("organization").order_by("organization__name_en"),
             ),
-            Prefetch("models", queryset=FoundationModel.objects.order_by("is_planned", "released_on", "name")),
+            Prefetch(
+                "models", queryset=FoundationModel.objects.order_by("is_planned", "released_on", "name")
+            ),
         )
         .get(pk=consortium_id)
     )
@@ -211,7 +219,9 @@ def consortium_detail_for_ui(*, consortium_id: int) -> ConsortiumDetail:
     if consortium.left_on is not None:
         history.append(HistoryEvent(on=consortium.left_on, kind="team_left"))
     order = {"team_joined": 0, "partner_joined": 1, "partner_left": 2, "team_left": 3}
-    history.sort(key=lambda e: (e.on, order[e.kind], e.partnership.organization.name_en if e.partnership else ""))
+    history.sort(
+        key=lambda e: (e.on, order[e.kind], e.partnership.organization.name_en if e.partnership else "")
+    )
     return ConsortiumDetail(
         consortium=consortium,
         lead_partnerships=leads,

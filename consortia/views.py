@@ -36,12 +36,12 @@ def consortium_list_view(request):
         "is_filtered": bool(params),
         "own_consortium_id": user_consortium_id(user=request.user),
     }
-    # htmx asks for the results only (the filter form stays as the user left it); the full page otherwise.
-    template = (
-        "consortia/_consortium_results.html" if request.headers.get("HX-Request") else "consortia/consortium_list.html"
-    )
+    # htmx asks for the results only (the filter form stays as the user left it); the full page otherwise,
+    # including when htmx restores a page from history.
+    fragment = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
+    template = "consortia/_consortium_results_htmx.html" if fragment else "consortia/consortium_list.html"
     response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
+    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
     return response
 
 

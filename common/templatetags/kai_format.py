@@ -58,7 +58,7 @@ def krw(value) -> str:
 
 @register.filter
 def krw_short(value) -> str:
-    """Large amounts the way the reader counts: 1,576억원 / 1.46조원 in Korean, ₩157.6bn / ₩1.46tn in English."""
+    """Large amounts as readers count them: 1,576억원 / 1.46조원 (Korean), ₩157.6bn / ₩1.46tn (English)."""
     number = _as_decimal(value)
     if number is None:
         return EMPTY
@@ -67,7 +67,7 @@ def krw_short(value) -> str:
     korean = _is_korean()
     for threshold, suffix in _KO_UNITS if korean else _EN_UNITS:
         if magnitude >= threshold:
-            # Rounding can carry into the next unit (9,999.996억 -> 10,000억); that reads fine and stays exact.
+            # Rounding may carry past the unit (9,999.996억 -> 10,000억); that still reads right and is exact.
             amount = _grouped(magnitude / threshold, 2)
             return f"{sign}{amount}{suffix}" if korean else f"{sign}₩{amount}{suffix}"
     return f"{sign}{_grouped(magnitude, 0)}원" if korean else f"{sign}₩{_grouped(magnitude, 0)}"

@@ -50,7 +50,9 @@ def other_name(obj) -> str:
 @register.filter
 def role_labels(roles) -> list[str]:
     """Translated role names in the fixed Role order (sets have no order of their own)."""
-    return [role.label for role in sorted(roles or (), key=lambda role: _ROLE_ORDER.get(role, len(_ROLE_ORDER)))]
+    return [
+        role.label for role in sorted(roles or (), key=lambda role: _ROLE_ORDER.get(role, len(_ROLE_ORDER)))
+    ]
 
 
 @register.filter

@@ -43,7 +43,9 @@ SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def pytest_collection_modifyitems(config, items):
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk (CI does)")
+    skip = pytest.mark.skip(
+        reason=f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk (CI does)"
+    )
     for item in items:
         if "e2e" in item.keywords and not CHROMIUM.exists():
             item.add_marker(skip)
@@ -161,9 +163,11 @@ def page(browser, live_server):
     tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     tab.on(
         "console",
-        lambda message: problems.append(f"console {message.type}: {message.text}")
-        if message.type == "error" or "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type == "error" or "Content Security Policy" in message.text
+            else None
+        ),
     )
     tab.base_url = live_server.url  # type: ignore[attr-defined]
     yield tab

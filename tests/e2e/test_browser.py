@@ -31,8 +31,13 @@ def test_each_role_logs_in_and_sees_the_dashboard_with_its_role(role_users, page
     assert user.username in whoami and ROLE_LABELS_KO[role] in whoami
     # The timeline is there, in phase order, with the open phase marked current.
     phases = page.locator(".timeline .phase .phase-name").all_inner_texts()
-    assert phases == ["정예팀 선정평가 (Elite-team selection)", "1차 단계평가", "추가 정예팀 공모", "2차 단계평가",
-                      "최종 평가 (K-AI 정예팀 2곳)"]
+    assert phases == [
+        "정예팀 선정평가 (Elite-team selection)",
+        "1차 단계평가",
+        "추가 정예팀 공모",
+        "2차 단계평가",
+        "최종 평가 (K-AI 정예팀 2곳)",
+    ]
     assert page.locator(".timeline .phase.is-current .phase-name").inner_text() == "2차 단계평가"
     # The chart script ran under the strict CSP (the page fixture fails on any CSP report).
     page.wait_for_selector("canvas[data-chart][data-chart-ready='1']", state="attached")
@@ -98,12 +103,18 @@ def test_consortia_filter_updates_results_in_place_with_htmx(role_users, page):
     page.check("input[name=status][value=eliminated]")
     page.wait_for_url(re.compile(r".*status=eliminated.*"))
     expect(page.locator("[data-testid=consortium-table] tbody tr")).to_have_count(2)
+    expect(page.locator("#result-count")).to_have_text("컨소시엄 2개")  # the live region was updated too
     names = page.locator("[data-testid=consortium-table] tbody th a").all_inner_texts()
     assert sorted(names) == ["NC AI 컨소시엄", "네이버클라우드 컨소시엄"]
     page.fill("#filter-q", "네이버")
     expect(page.locator("[data-testid=consortium-table] tbody tr")).to_have_count(1)
     # Same document: htmx swapped the results, the page was not reloaded.
     assert page.evaluate("window.__sameDocument") is True
+    # Back goes to the previous filter with the whole page, not a bare fragment.
+    page.go_back()
+    expect(page.locator("[data-testid=consortium-table] tbody tr")).to_have_count(2)
+    expect(page.locator("nav.main-nav")).to_be_visible()
+    assert page.locator("h1").inner_text() == "컨소시엄"
 
 
 def test_phone_width_has_no_horizontal_page_overflow(role_users, page):
@@ -123,5 +134,3 @@ def test_phone_width_has_no_horizontal_page_overflow(role_users, page):
 def test_anonymous_visitor_is_sent_to_login(page):
     page.goto(f"{page.base_url}/consortia/")
     assert page.url.startswith(f"{page.base_url}/login/?next=/consortia/")
-
-

@@ -56,7 +56,9 @@ def test_timeline_follows_phase_order_and_marks_the_open_phase_current():
 
 
 def test_timeline_selection_and_wildcard_list_the_teams_they_admitted():
-    selection, _p1, wildcard, _p2, _final = timeline_build([SELECTION, PHASE1, WILDCARD, PHASE2, FINAL], TEAMS)
+    selection, _p1, wildcard, _p2, _final = timeline_build(
+        [SELECTION, PHASE1, WILDCARD, PHASE2, FINAL], TEAMS
+    )
     assert selection.is_admission and wildcard.is_admission
     assert _rows(selection) == [(code, Outcome.SELECTED) for code in ("LG", "SKT", "NAVER", "NCAI")]
     assert _rows(wildcard) == [("MOTIF", Outcome.SELECTED)]
@@ -74,7 +76,11 @@ def test_timeline_phase1_shows_who_advanced_and_who_was_cut():
 
 def test_timeline_open_phase_lists_remaining_teams_including_the_wildcard_as_competing():
     entries = timeline_build([SELECTION, PHASE1, WILDCARD, PHASE2, FINAL], TEAMS)
-    assert _rows(entries[3]) == [("LG", Outcome.COMPETING), ("SKT", Outcome.COMPETING), ("MOTIF", Outcome.COMPETING)]
+    assert _rows(entries[3]) == [
+        ("LG", Outcome.COMPETING),
+        ("SKT", Outcome.COMPETING),
+        ("MOTIF", Outcome.COMPETING),
+    ]
 
 
 def test_timeline_draft_phase_lists_nobody():

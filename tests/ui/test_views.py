@@ -48,14 +48,22 @@ def _phase_block(body: str, code: str) -> str:
 def _add_synthetic_consortia(program, count: int = 5, partners: int = 6, models: int = 3) -> None:
     """More teams, partners and models than the real program, to show that query counts stay flat."""
     for i in range(count):
-        lead = Organization.objects.create(name_ko=f"합성 주관 {i}", name_en=f"Synthetic Lead {i}", kind="company")
+        lead = Organization.objects.create(
+            name_ko=f"합성 주관 {i}", name_en=f"Synthetic Lead {i}", kind="company"
+        )
         team = Consortium.objects.create(
-            program=program, code=f"SYN{i}", name=f"합성 컨소시엄 {i}", lead=lead, joined_on=dt.date(2025, 8, 4)
+            program=program,
+            code=f"SYN{i}",
+            name=f"합성 컨소시엄 {i}",
+            lead=lead,
+            joined_on=dt.date(2025, 8, 4),
         )
         Partnership.objects.create(consortium=team, organization=lead, role="lead", joined_on=team.joined_on)
         for j in range(partners):
             org = Organization.objects.create(
-                name_ko=f"합성 기관 {i}-{j}", name_en=f"Synthetic Org {i}-{j}", kind=["startup", "university"][j % 2]
+                name_ko=f"합성 기관 {i}-{j}",
+                name_en=f"Synthetic Org {i}-{j}",
+                kind=["startup", "university"][j % 2],
             )
             Partnership.objects.create(
                 consortium=team, organization=org, joined_on=dt.date(2025, 9, 1) + dt.timedelta(days=j)
@@ -222,13 +230,20 @@ def test_dashboard_shows_program_header_and_counts(staff_client):
 def test_dashboard_timeline_lists_phases_in_order_with_dates_and_team_flow(staff_client):
     body = _text(staff_client.get("/"))
     names = re.findall(r'<span class="phase-name">([^<]+)</span>', body)
-    assert names == ["정예팀 선정평가 (Elite-team selection)", "1차 단계평가", "추가 정예팀 공모", "2차 단계평가",
-                     "최종 평가 (K-AI 정예팀 2곳)"]
+    assert names == [
+        "정예팀 선정평가 (Elite-team selection)",
+        "1차 단계평가",
+        "추가 정예팀 공모",
+        "2차 단계평가",
+        "최종 평가 (K-AI 정예팀 2곳)",
+    ]
     p1 = _phase_block(body, "P1")
     for date in ("2025-08-04", "2025-12-30", "2026-01-05", "2026-01-15"):
         assert date in p1
     assert "5 → 4" in p1
-    assert re.search(r'chip--left"><a href="[^"]+">네이버클라우드 컨소시엄</a>\s*<span class="chip-outcome">탈락', p1)
+    assert re.search(
+        r'chip--left"><a href="[^"]+">네이버클라우드 컨소시엄</a>\s*<span class="chip-outcome">탈락', p1
+    )
     assert re.search(r'chip--advanced"><a href="[^"]+">LG AI연구원 컨소시엄</a>', p1)
     p2 = _phase_block(body, "P2")
     assert "is-current" in re.search(r'<li class="[^"]*" id="phase-P2">', body).group(0)
@@ -243,7 +258,11 @@ def test_dashboard_chart_data_is_a_json_block_matching_the_phases(staff_client):
     raw = re.search(r'<script id="teams-chart" type="application/json">(.*?)</script>', body, re.S).group(1)
     chart = json.loads(raw)
     assert chart["labels"][1] == "1차 단계평가"
-    assert [s["data"] for s in chart["datasets"]] == [[15, 5, 2, 4, 3], [5, 4, 1, 3, 2], [5, 3, 1, None, None]]
+    assert [s["data"] for s in chart["datasets"]] == [
+        [15, 5, 2, 4, 3],
+        [5, 4, 1, 3, 2],
+        [5, 3, 1, None, None],
+    ]
     assert chart["datasets"][0]["label"] == "참여 팀 수"
     assert 'data-chart="teams-chart"' in body
 
@@ -259,14 +278,18 @@ def test_dashboard_status_table_shows_departures_with_phase_and_reason(staff_cli
 
 def test_dashboard_shows_a_member_their_own_team_only_to_members(client, member, make_user):
     client.force_login(member)
-    assert re.search(r'<h2 id="your-team-title">소속 팀</h2>\s*<p><a href="[^"]+">LG AI연구원 컨소시엄</a>',
-                     _text(client.get("/")))
+    assert re.search(
+        r'<h2 id="your-team-title">소속 팀</h2>\s*<p><a href="[^"]+">LG AI연구원 컨소시엄</a>',
+        _text(client.get("/")),
+    )
     client.force_login(make_user(Role.AUDITOR, organization="Board of Audit and Inspection"))
     assert "your-team-title" not in _text(client.get("/"))
 
 
 def test_dashboard_without_program_explains_how_to_load_it(client, make_user):
-    Organization.objects.create(name_ko="과학기술정보통신부", name_en="Ministry of Science and ICT", kind="public_body")
+    Organization.objects.create(
+        name_ko="과학기술정보통신부", name_en="Ministry of Science and ICT", kind="public_body"
+    )
     client.force_login(make_user(Role.MINISTRY_STAFF))
     body = _text(client.get("/"))
     assert "manage.py load_kai_program" in body and "teams-chart" not in body
@@ -288,8 +311,14 @@ def _listed(response) -> list[str]:
 def test_list_shows_every_team_with_lead_status_counts_and_tags(staff_client):
     response = staff_client.get("/consortia/")
     body = _text(response)
-    assert _listed(response) == ["LG AI연구원 컨소시엄", "SK텔레콤 컨소시엄", "업스테이지 컨소시엄",
-                                 "모티프테크놀로지스 컨소시엄", "네이버클라우드 컨소시엄", "NC AI 컨소시엄"]
+    assert _listed(response) == [
+        "LG AI연구원 컨소시엄",
+        "SK텔레콤 컨소시엄",
+        "업스테이지 컨소시엄",
+        "모티프테크놀로지스 컨소시엄",
+        "네이버클라우드 컨소시엄",
+        "NC AI 컨소시엄",
+    ]
     motif = re.search(r"모티프테크놀로지스 컨소시엄</a>.*?</tr>", body, re.S).group(0)
     assert "추가 선정" in motif and "<td>모티프테크놀로지스</td>" in motif
     assert re.findall(r'<td class="num">(\d+)</td>', motif) == ["16", "2"]
@@ -304,8 +333,15 @@ def test_list_shows_every_team_with_lead_status_counts_and_tags(staff_client):
     ("query", "expected"),
     [
         ("?status=eliminated", ["네이버클라우드 컨소시엄", "NC AI 컨소시엄"]),
-        ("?status=active&status=withdrawn", ["LG AI연구원 컨소시엄", "SK텔레콤 컨소시엄", "업스테이지 컨소시엄",
-                                             "모티프테크놀로지스 컨소시엄"]),
+        (
+            "?status=active&status=withdrawn",
+            [
+                "LG AI연구원 컨소시엄",
+                "SK텔레콤 컨소시엄",
+                "업스테이지 컨소시엄",
+                "모티프테크놀로지스 컨소시엄",
+            ],
+        ),
         ("?q=업스테이지", ["업스테이지 컨소시엄"]),
         ("?q=naver", ["네이버클라우드 컨소시엄"]),  # the lead's English name
         ("?is_wildcard=true", ["모티프테크놀로지스 컨소시엄"]),
@@ -346,9 +382,16 @@ def test_list_answers_htmx_with_the_results_fragment_only(staff_client):
     body = _text(response)
     assert "<html" not in body and "<form" not in body
     assert _listed(response) == ["네이버클라우드 컨소시엄", "NC AI 컨소시엄"]
+    assert (
+        '<p id="result-count" class="result-count" role="status" hx-swap-oob="true">컨소시엄 2개</p>' in body
+    )
     assert "HX-Request" in response["Vary"]
     full = staff_client.get("/consortia/?status=eliminated")
     assert "HX-Request" in full["Vary"] and 'hx-target="#consortium-results"' in _text(full)
+    restore = staff_client.get(
+        "/consortia/?status=eliminated", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in _text(restore) and "HX-History-Restore-Request" in restore["Vary"]
 
 
 def test_list_marks_a_members_own_team(client, member):
@@ -366,7 +409,10 @@ def test_detail_groups_partners_by_kind_after_the_lead(staff_client):
     body = _text(staff_client.get(_detail_url("UPSTAGE")))
     headings = re.findall(r"<h3[^>]*>([^<]+?)(?: <span|</h3>)", body)
     assert headings == ["주관기관", "기업", "스타트업", "대학", "공공기관"]
-    assert '<p class="lead-org">업스테이지 <span class="other-name" lang="en">Upstage</span> <span class="muted">· 스타트업</span>' in body
+    assert (
+        '<p class="lead-org">업스테이지 <span class="other-name" lang="en">Upstage</span> '
+        '<span class="muted">· 스타트업</span>' in body
+    )
     universities = re.search(r'id="kind-university".*?</table>', body, re.S).group(0)
     assert "스탠퍼드대학교" in universities and "(US)" in universities and "2026-01-15" in universities
 
@@ -431,7 +477,8 @@ def test_member_sees_other_teams_registry_entry_which_is_public(client, member):
 
 # --- Query budgets -----------------------------------------------------------------------------------
 
-# Session, user, the user's groups (roles), affiliation, then the page's own reads (program, phases, consortia).
+# Session, user, the user's groups (roles), affiliation, then the page's own reads
+# (program, phases, consortia).
 DASHBOARD_QUERIES = 8
 LIST_QUERIES = 6
 DETAIL_QUERIES = 7
@@ -439,9 +486,15 @@ DETAIL_QUERIES = 7
 
 @pytest.mark.parametrize(
     ("path", "budget"),
-    [("/", DASHBOARD_QUERIES), ("/consortia/", LIST_QUERIES), ("/consortia/?status=active&q=컨소시엄", LIST_QUERIES)],
+    [
+        ("/", DASHBOARD_QUERIES),
+        ("/consortia/", LIST_QUERIES),
+        ("/consortia/?status=active&q=컨소시엄", LIST_QUERIES),
+    ],
 )
-def test_page_queries_do_not_grow_with_more_teams(client, member, django_assert_max_num_queries, path, budget):
+def test_page_queries_do_not_grow_with_more_teams(
+    client, member, django_assert_max_num_queries, path, budget
+):
     client.force_login(member)
     with django_assert_max_num_queries(budget):
         assert client.get(path).status_code == 200
@@ -451,7 +504,9 @@ def test_page_queries_do_not_grow_with_more_teams(client, member, django_assert_
     assert response.status_code == 200
 
 
-def test_detail_queries_do_not_grow_with_more_partners_or_models(client, member, django_assert_max_num_queries):
+def test_detail_queries_do_not_grow_with_more_partners_or_models(
+    client, member, django_assert_max_num_queries
+):
     client.force_login(member)
     url = _detail_url("MOTIF")
     with django_assert_max_num_queries(DETAIL_QUERIES):
