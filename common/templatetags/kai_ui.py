@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
-from common.roles import Role
+from common.roles import ROLE_GRANTS, Role
 
 register = template.Library()
 
@@ -62,3 +62,19 @@ def modality_labels(model) -> list[str]:
 
     labels = dict(FoundationModel.Modality.choices)
     return [str(labels.get(value, value)) for value in getattr(model, "modalities", None) or ()]
+
+
+@register.simple_tag(takes_context=True)
+def app_visible(context, app_label: str) -> bool:
+    """Whether the signed-in user's roles may view anything of ``app_label`` (ROLE_GRANTS, the source of the
+    groups' permissions), for showing or hiding a navigation entry. No query: roles are already loaded."""
+    from common.api.permissions import effective_roles
+
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return False
+    for role in effective_roles(user):
+        for (grant_app, _model), actions in ROLE_GRANTS[role].items():
+            if grant_app in ("*", app_label) and "view" in actions:
+                return True
+    return False

@@ -518,3 +518,41 @@ def test_detail_queries_do_not_grow_with_more_partners_or_models(
     assert response.status_code == 200
     # Each of the 40 partners in its kind's table and in the history (they joined after the team).
     assert _text(response).count("합성 기관 0-") == 80
+
+
+# --- Navigation for later sections -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (Role.MINISTRY_STAFF, True),
+        (Role.AUDITOR, True),
+        (Role.CONSORTIUM_MEMBER, True),
+        (Role.EVALUATOR, False),  # evaluators have no budget grants
+        (None, False),
+    ],
+)
+def test_app_visible_follows_the_role_grants(make_user, kai_program, role, expected):
+    from django.template import Context, Template
+
+    user = make_user(role)
+    rendered = Template('{% load kai_ui %}{% app_visible "budget" as ok %}{{ ok }}').render(
+        Context({"user": user})
+    )
+    assert rendered == str(expected)
+
+
+def test_budget_nav_entry_only_when_its_pages_exist(client, make_user, kai_program):
+    from django.urls import NoReverseMatch, reverse
+
+    client.force_login(make_user(Role.MINISTRY_STAFF))
+    body = _text(client.get("/"))
+    try:
+        budget_url = reverse("budget:lines")
+    except NoReverseMatch:
+        assert ">예산</a>" not in body
+    else:
+        assert f'<a href="{budget_url}">예산</a>' in body
+        client.force_login(make_user(Role.EVALUATOR))
+        assert ">예산</a>" not in _text(client.get("/"))
