@@ -11,6 +11,10 @@ Rules (they reproduce the phase-1 outcome of 2026-01-15):
 * Where the points come from is the component's source: benchmark results (frontier ratio against the
   team's declared target model), evaluators' submitted score sheets (mean per criterion), or a panel
   result entered by staff (per criterion, or one figure for the whole component).
+* A benchmark criterion earns ``max_points × min(mean ratio of its benchmark group, 1)``; the frontier
+  ratio is the mean over the team's whole set (uncapped) and meets the threshold when ≥ it. Ratios are
+  team score / reference score (inverted when lower is better); they may arrive already summed per group
+  (``RatioSum``, from PostgreSQL) for teams with no gaps.
 * Missing data is never zero: a team missing any component's data, or any gate decision, is
   ``not_ranked`` and the missing items are listed.
 * Every team with complete data is ranked by total; equal totals share a rank (1, 2, 2, 4), listed by
