@@ -15,7 +15,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def p2(kai_program, role_users):
+    from evaluations.models import PhaseBenchmark
+
     phase = Phase.objects.get(code="P2")
+    PhaseBenchmark.objects.filter(phase=phase).delete()  # the tests state their own set
     staff = role_users[Role.MINISTRY_STAFF]
     for code in ("MMLU-Pro", "GPQA-Diamond"):
         services.phase_benchmark_add(phase=phase, benchmark=Benchmark.objects.get(code=code), group="common",

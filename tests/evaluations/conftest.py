@@ -50,8 +50,14 @@ def p1(kai_program) -> Phase:
 @pytest.fixture
 def p2(kai_program) -> Phase:
     """P2 as shipped: open, rubric benchmark (common) / expert (evaluators) / user (panel), originality gate;
-    participants LG, SKT, UPSTAGE, MOTIF."""
-    return Phase.objects.get(code="P2")
+    participants LG, SKT, UPSTAGE, MOTIF. The shipped illustrative benchmark set and target models are
+    cleared, so each test states its own (see p2_ready)."""
+    from evaluations.models import PhaseBenchmark, TargetModel
+
+    phase = Phase.objects.get(code="P2")
+    PhaseBenchmark.objects.filter(phase=phase).delete()
+    TargetModel.objects.filter(phase=phase).delete()
+    return phase
 
 
 def team(code: str) -> Consortium:
