@@ -186,6 +186,10 @@ class ResultUploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         data = s.ResultUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = services.result_upload_create(actor=request.user, **data.validated_data)
+        # Read it back the way retrieve does: rows with their benchmarks in one prefetch, not one query a row.
+        upload = self.get_queryset().prefetch_related(
+            Prefetch("rows", queryset=ResultRow.objects.select_related("benchmark"))
+        ).get(pk=upload.pk)
         return Response(s.ResultUploadDetailSerializer(upload).data, status=status.HTTP_201_CREATED)
 
 
