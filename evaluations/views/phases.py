@@ -1,0 +1,161 @@
+"""Phase list, phase page (rubric, benchmark set, standings), finalize confirmation and what-if."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from budget.models import Allocation
+from budget.selectors import allocation_list_visible_to
+from common.api.permissions import READERS
+from common.roles import Role
+from common.views import query_subset, roles_required
+from evaluations import services
+from evaluations.filters import PhaseFilterSet
+from evaluations.forms import WhatIfForm, form_errors_from
+from evaluations.models import Phase
+from evaluations.permissions import can_manage_phase, can_run_what_if, can_view_standings
+from evaluations.selectors import phase_list, standings_view
+from evaluations.ui_selectors import phase_detail_for_ui
+from evaluations.views._display import display_rows, outcome_label
+
+STAFF = frozenset({Role.MINISTRY_STAFF})
+
+
+def _detail_or_404(pk: int):
+    try:
+        return phase_detail_for_ui(phase_id=pk)
+    except Phase.DoesNotExist:
+        raise Http404 from None
+
+
+def _standings_context(detail, rows: list[dict]) -> dict:
+    components = detail.components
+    return {
+        "components": [(c.key, c.name, c.weight) for c in components],
+        "gates": [(g.key, g.name) for g in detail.gates],
+        "colspan": len(components) + len(detail.gates) + 4,
+        "rows": display_rows(
+            rows, component_keys=[c.key for c in components], team_names=detail.team_names
+        ),
+    }
+
+
+@require_GET
+@roles_required()
+def phase_list_view(request):
+    params = query_subset(request.GET, ("status",))
+    filterset = PhaseFilterSet(params or None, queryset=phase_list().order_by("program_id", "order"))
+    phases = list(filterset.qs)
+    return render(
+        request,
+        "evaluations/phase_list.html",
+        {
+            "phases": phases,
+            "filterset": filterset,
+            "status_choices": Phase.Status.choices,
+            "selected_statuses": params.getlist("status"),
+        },
+    )
+
+
+@require_GET
+@roles_required()
+def phase_detail_view(request, pk: int):
+    detail = _detail_or_404(pk)
+    phase = detail.phase
+    context = {
+        "detail": detail,
+        "phase": phase,
+        "can_manage": can_manage_phase(request.user) and not phase.is_finalized,
+        "can_what_if": can_run_what_if(request.user),
+        "can_view_standings": can_view_standings(request.user, phase=phase),
+    }
+    if context["can_view_standings"]:
+        view = standings_view(phase_id=phase.pk)
+        context["standings"] = view
+        if view.snapshot is not None:
+            context["table"] = _standings_context(detail, view.snapshot.table)
+    return render(request, "evaluations/phase_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@roles_required(STAFF)
+def phase_finalize_view(request, pk: int):
+    detail = _detail_or_404(pk)
+    phase = detail.phase
+    if phase.is_finalized:
+        messages.info(request, _("%(phase)s is already finalized.") % {"phase": phase})
+        return redirect("evaluations:phase", pk=phase.pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            services.phase_finalize(phase=phase, actor=request.user)
+        except PermissionDenied:
+            raise
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(
+                request, _("%(phase)s is finalized; its standings are now official.") % {"phase": phase}
+            )
+            return redirect("evaluations:phase", pk=phase.pk)
+    preview = services.phase_finalize_preview(phase=phase)
+    names = detail.team_names
+    leaving = preview.eliminated_on_points + preview.disqualified_by_gate
+    frozen = list(
+        allocation_list_visible_to(user=request.user)
+        .filter(consortium__code__in=leaving, status=Allocation.Status.ACTIVE)
+        .order_by("consortium__code", "line__code", "period_start")
+    )
+    return render(
+        request,
+        "evaluations/phase_finalize.html",
+        {
+            "detail": detail,
+            "phase": phase,
+            "preview": preview,
+            "advancing": [names.get(code, code) for code in preview.advancing],
+            "eliminated": [names.get(code, code) for code in preview.eliminated_on_points],
+            "disqualified": [names.get(code, code) for code in preview.disqualified_by_gate],
+            "table": _standings_context(detail, preview.table.as_rows()),
+            "frozen": frozen,
+            "errors": errors,
+        },
+    )
+
+
+@require_GET
+@roles_required(READERS)
+def phase_what_if_view(request, pk: int):
+    detail = _detail_or_404(pk)
+    if not can_run_what_if(request.user):
+        raise PermissionDenied
+    form = WhatIfForm(request.GET or None, components=detail.components)
+    result = None
+    if form.is_bound and form.is_valid():
+        try:
+            result = services.standings_what_if(
+                phase=detail.phase, weights=form.weights(), cut_count=form.cleaned_data.get("cut_count")
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+    context = {"detail": detail, "phase": detail.phase, "form": form, "result": result}
+    if result is not None:
+        names = detail.team_names
+        context["table"] = _standings_context(detail, result.table.as_rows())
+        context["changes"] = [
+            (names.get(code, code), outcome_label(old), outcome_label(new)) for code, old, new in result.changes
+        ]
+        context["sensitivity"] = [
+            (
+                *s.removed.split(":", 1),
+                [(names.get(c, c), outcome_label(old), outcome_label(new)) for c, old, new in s.changes],
+            )
+            for s in result.sensitivity
+        ]
+    return render(request, "evaluations/phase_what_if.html", context)
