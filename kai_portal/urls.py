@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("consortia/", include("consortia.urls")),
+    path("evaluations/", include("evaluations.urls")),
     path("api/v1/", include("kai_portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's script as a separate file, so the strict CSP (no inline JS) holds.
