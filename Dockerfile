@@ -10,8 +10,11 @@ RUN pip install --upgrade pip \
  && python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > /tmp/req.txt \
  && pip install -r /tmp/req.txt
 COPY . .
+# Static files are collected with the production storage (hashed names + manifest) the image runs with;
+# the key is a throwaway for this build step only (the real one comes from the environment at run time).
 RUN DJANGO_SETTINGS_MODULE=kai_portal.settings.local python manage.py compilemessages -v0 \
- && DJANGO_SETTINGS_MODULE=kai_portal.settings.local python manage.py collectstatic --noinput -v0
+ && DJANGO_SETTINGS_MODULE=kai_portal.settings.production SECRET_KEY="build-only-$(head -c 48 /dev/urandom | base64)" \
+    python manage.py collectstatic --noinput -v0
 RUN useradd --create-home kai && mkdir -p /app/media && chown -R kai /app/media
 USER kai
 EXPOSE 8000

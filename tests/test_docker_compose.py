@@ -80,3 +80,29 @@ def test_redis_broker_never_evicts():
 def test_postgres_major_version_matches_the_ci_server():
     assert SERVICES["db"]["image"] == "postgres:15"
     assert settings.DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.sqlite3")
+
+
+def test_image_collects_static_files_with_the_production_storage():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    command = next(line for line in dockerfile.splitlines() if "collectstatic" in line)
+    step = command.split("&&")[-1]
+    assert "DJANGO_SETTINGS_MODULE=kai_portal.settings.production" in step and "collectstatic" in step
+
+
+def test_production_storage_collects_every_static_file(tmp_path):
+    """What the image's build step does: the manifest storage must resolve every reference (CSS url(), …)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
+    env.update(DJANGO_SETTINGS_MODULE="kai_portal.settings.production", SECRET_KEY="x" * 60,
+               ALLOWED_HOSTS="portal.example.go.kr")
+    code = (
+        "import django, sys; from django.conf import settings; settings.STATIC_ROOT = sys.argv[1]; django.setup(); "
+        "from django.core.management import call_command; call_command('collectstatic', interactive=False, verbosity=0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "staticfiles.json").is_file()
