@@ -1,0 +1,171 @@
+"""Browser forms for the budget: they check the shape of the input only (a whole number, a date, a choice
+from the lists the user may pick from). Every rule about money — room under a line or a cap, four eyes,
+frozen allocations — is the services' job; their ValidationErrors are put back on these forms by
+``form_errors_from`` so they show next to the field they concern."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from budget.models import Allocation, BudgetLine
+from consortia.models import Consortium
+
+# "5,000,000,000", "₩5 000 000 000", "5000000000원": separators and the currency mark are dropped.
+_KRW_NOISE = re.compile(r"[\s,_₩원]")
+_KRW_DIGITS = re.compile(r"-?[0-9]{1,20}")
+
+
+class KrwField(forms.Field):
+    """Whole won, typed as digits with or without thousands separators. Positivity and size are the
+    service's to judge (it names the amount in its message); this only refuses what is not a whole number."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        text = str(value).strip() if value is not None else ""
+        if text in self.empty_values:
+            return None
+        digits = _KRW_NOISE.sub("", text)
+        if not _KRW_DIGITS.fullmatch(digits):
+            raise ValidationError(
+                _("Enter a whole number of won, e.g. 5000000000 or 5,000,000,000 (no decimals)."),
+                code="not_integer",
+            )
+        return int(digits)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        return attrs
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class AccessibleForm(forms.Form):
+    """Marks every field with an error for assistive technology (aria-invalid, aria-describedby pointing
+    at the message), including errors added after validation, e.g. from a service."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-help"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            self._mark_invalid(name)
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            self._mark_invalid(name)
+
+    def _mark_invalid(self, name):
+        if name not in self.fields:
+            return
+        field, auto_id = self.fields[name], self[name].auto_id
+        field.widget.attrs["aria-invalid"] = "true"
+        described = [f"{auto_id}-error"] + ([f"{auto_id}-help"] if field.help_text else [])
+        field.widget.attrs["aria-describedby"] = " ".join(described)
+
+
+def form_errors_from(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: keyed messages next to their field when the form has
+    it, everything else in the error summary at the top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class AmendForm(AccessibleForm):
+    new_amount_krw = KrwField(
+        label=_("New amount (KRW)"), help_text=_("Whole won; it cannot be lower than what is allocated.")
+    )
+    reason = forms.CharField(
+        label=_("Reason for the amendment"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the amendment in the line's history and in the audit trail."),
+    )
+
+
+class AllocationForm(AccessibleForm):
+    line = forms.ModelChoiceField(queryset=BudgetLine.objects.none(), label=_("Budget line"))
+    consortium = forms.ModelChoiceField(queryset=Consortium.objects.none(), label=_("Consortium"))
+    amount_krw = KrwField(label=_("Amount (KRW)"))
+    period_start = forms.DateField(label=_("Period start"), widget=DateInput())
+    period_end = forms.DateField(label=_("Period end"), widget=DateInput())
+    gpu_model = forms.CharField(
+        label=_("GPU model"), max_length=40, required=False, help_text=_("For example B200 or H100.")
+    )
+    gpu_count = forms.IntegerField(label=_("GPU count"), required=False)
+    source_note = forms.CharField(label=_("Note or source"), max_length=500, required=False)
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = BudgetLine.objects.filter(program=program).order_by(
+            "fiscal_year", "code"
+        )
+        self.fields["line"].label_from_instance = lambda line: f"{line.code} · {line.name}"
+        # Only active teams can receive an allocation (the service says so too, for other interfaces).
+        self.fields["consortium"].queryset = Consortium.objects.filter(
+            program=program, status=Consortium.Status.ACTIVE
+        ).order_by("code")
+        self.fields["consortium"].label_from_instance = lambda team: f"{team.name} ({team.code})"
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["gpu_model"] = data.get("gpu_model") or None
+        return data
+
+
+class ExecutionForm(AccessibleForm):
+    allocation = forms.ModelChoiceField(queryset=Allocation.objects.none(), label=_("Allocation"))
+    spent_on = forms.DateField(label=_("Spent on"), widget=DateInput())
+    amount_krw = KrwField(label=_("Amount spent (KRW)"))
+    description = forms.CharField(
+        label=_("Description"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evidence = forms.FileField(
+        label=_("Evidence"),
+        required=False,
+        help_text=_("PDF, PNG, JPG, CSV, XLSX, HWP or HWPX; its SHA-256 is recorded."),
+    )
+
+    def __init__(self, *args, allocations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["allocation"].queryset = allocations
+        self.fields["allocation"].label_from_instance = _allocation_label
+        self.fields["evidence"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg,.csv,.xlsx,.hwp,.hwpx"
+
+
+def _allocation_label(allocation: Allocation) -> str:
+    gpu = f" · {allocation.gpu_count}×{allocation.gpu_model}" if allocation.gpu_model else ""
+    frozen = f" · {Allocation.Status.FROZEN.label}" if allocation.is_frozen else ""
+    return (
+        f"{allocation.consortium.code} · {allocation.line.code}{gpu} · "
+        f"{allocation.period_start:%Y-%m-%d}–{allocation.period_end:%Y-%m-%d} · "
+        f"₩{allocation.amount_krw:,}{frozen}"
+    )
+
+
+class ApproveForm(AccessibleForm):
+    note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False)
+
+
+class RejectForm(AccessibleForm):
+    reason = forms.CharField(
+        label=_("Reason for rejecting"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
