@@ -7,11 +7,14 @@ from common import views as common_views
 
 urlpatterns = [
     path("", common_views.dashboard, name="dashboard"),
+    path("dashboard/standings/", common_views.dashboard_standings, name="dashboard-standings"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("consortia/", include("consortia.urls")),
+    path("budget/", include("budget.urls")),
     path("evaluations/", include("evaluations.urls")),
+    path("audit/", include("common.urls")),
     path("api/v1/", include("kai_portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's script as a separate file, so the strict CSP (no inline JS) holds.
