@@ -52,3 +52,50 @@ def english_messages():
 
     with translation.override("en"):
         yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Let pytest-django's flush after a transactional test empty the append-only audit table.
+
+    The audit table refuses UPDATE, DELETE and TRUNCATE by trigger (common/migrations/0004), and a
+    transactional test ends with a flush that truncates every table. Around the teardown only:
+    PostgreSQL - the flushing session ignores ordinary triggers (session_replication_role = replica;
+    Django closes that connection right after the flush, and the role is reset for the next test);
+    SQLite - the row triggers are dropped and put back once the table is empty. The database keeps its
+    triggers; every test body runs with them.
+    """
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in names for name in ("transactional_db", "live_server")
+    )
+    blocker = item.config.stash[blocking_manager_key]
+    vendor = connection.vendor
+    if transactional:
+        with blocker.unblock(), connection.cursor() as cursor:
+            if vendor == "postgresql":
+                cursor.execute("SET session_replication_role = replica")
+            elif vendor == "sqlite":
+                for statement in _sqlite_audit_triggers().SQLITE_REVERSE:
+                    cursor.execute(statement)
+    try:
+        yield
+    finally:
+        # After the last test the test database is being torn down: nothing left to restore.
+        if transactional and nextitem is not None:
+            with blocker.unblock(), connection.cursor() as cursor:
+                if vendor == "postgresql":
+                    cursor.execute("RESET session_replication_role")
+                elif vendor == "sqlite":
+                    for statement in _sqlite_audit_triggers().SQLITE_FORWARD:
+                        cursor.execute(statement)
+
+
+def _sqlite_audit_triggers():
+    import importlib
+
+    return importlib.import_module("common.migrations.0004_audit_event_append_only")

@@ -3,9 +3,8 @@
 Two active teams (ALPHA, BETA) and a departed one (GONE), a phase P1 with its result on 2026-01-15, a GPU
 line, data lines with a ₩5bn per-team cap on data processing, and users of every role.
 
-Transactional (PostgreSQL) tests end with pytest-django flushing every table, which the audit table
-refuses by trigger (common/migrations/0004). As in tests/e2e/conftest.py, the teardown hook below lets
-that flush through for this session only, then restores the triggers; the database keeps them.
+Transactional tests end with pytest-django flushing every table, which the audit table refuses by
+trigger; tests/conftest.py's teardown hook lets that flush through.
 """
 
 from __future__ import annotations
@@ -20,28 +19,6 @@ from consortia.models import Consortium, Organization, Program
 from evaluations.models import Phase
 
 BN = 1_000_000_000  # ₩1bn
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    from django.db import connection
-    from pytest_django.plugin import blocking_manager_key
-
-    marker = item.get_closest_marker("django_db")
-    transactional = "transactional_db" in getattr(item, "fixturenames", ()) or bool(
-        marker and marker.kwargs.get("transaction")
-    )
-    guarded = transactional and connection.vendor == "postgresql"
-    blocker = item.config.stash[blocking_manager_key]
-    if guarded:
-        with blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
-    try:
-        yield
-    finally:
-        if guarded and nextitem is not None:
-            with blocker.unblock(), connection.cursor() as cursor:
-                cursor.execute("RESET session_replication_role")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from celery.contrib.pytest import (  # noqa: F401
     celery_worker_pool,
     use_celery_app_trap,
 )
-from django.db import connection, connections
+
 
 from common.roles import Role
 from consortia.models import Consortium
@@ -165,31 +165,3 @@ def p2_complete(p2_ready, staff, make_user, make_evaluator):
             gate=p2_gate(), consortium=team(code), passed=True, reason="", actor=staff
         )
     return {"phase": Phase.objects.get(pk=p2_ready.pk), "evaluators": evaluators, "sheets": sheets}
-
-
-# A transactional test ends with Django's flush, a TRUNCATE of every table; the audit table refuses
-# TRUNCATE by trigger (common migration 0004). For the tests that ask for it, the trigger is switched
-# off just before the flush (function fixture, torn down before pytest-django's db teardown) and back
-# on once their module is done (module fixture, torn down after it).
-_TRUNCATE_TRIGGER = "common_auditevent_no_truncate"
-
-
-@pytest.fixture(scope="module")
-def _audit_truncate_trigger_restored(django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        if connection.vendor == "postgresql":
-            other = connections.create_connection("default")
-            try:
-                with other.cursor() as cursor:
-                    cursor.execute(f"ALTER TABLE common_auditevent ENABLE TRIGGER {_TRUNCATE_TRIGGER}")
-            finally:
-                other.close()
-
-
-@pytest.fixture
-def audit_flush_allowed(_audit_truncate_trigger_restored, transactional_db):
-    yield
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE common_auditevent DISABLE TRIGGER {_TRUNCATE_TRIGGER}")

@@ -17,7 +17,7 @@ from tests.evaluations.conftest import p2_criteria, team
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent PostgreSQL transactions")
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_saves_of_one_sheet_one_wins_one_is_stale(audit_flush_allowed, p2, staff, make_evaluator):
+def test_concurrent_saves_of_one_sheet_one_wins_one_is_stale(p2, staff, make_evaluator):
     evaluator = make_evaluator()
     assignment = services.evaluator_assign(phase=p2, consortium=team("LG"), evaluator=evaluator, actor=staff)
     sheet_id = ScoreSheet.objects.get(assignment=assignment).pk

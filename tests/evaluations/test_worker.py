@@ -32,7 +32,7 @@ def _wait_for_snapshot(phase_id: int, generation: int, timeout: float = 20.0) ->
 )
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_recomputes_the_snapshot_after_a_change(
-    audit_flush_allowed, celery_app, celery_worker, p2, staff
+    celery_app, celery_worker, p2, staff
 ):
     assert celery_app.conf.task_always_eager is False
     # Loading the program (a committed change) already sent recomputes; let the worker finish those.
