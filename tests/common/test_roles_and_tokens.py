@@ -75,3 +75,17 @@ def test_wrong_token_is_refused(rf):
 
     with pytest.raises(AuthenticationFailed, match="Invalid token"):
         HashedTokenAuthentication().authenticate(rf.get("/", HTTP_AUTHORIZATION="Token kai_nope"))
+
+
+def test_create_api_token_command_prints_the_key_once(make_user, kai_program, capsys):
+    from django.core.management import CommandError, call_command
+
+    user = make_user(Role.AUDITOR, organization="Board of Audit and Inspection")
+    call_command("create_api_token", user.username, name="export script")
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    token = ApiToken.objects.get(user=user)
+    from common.services import api_token_hash
+
+    assert token.key_hash == api_token_hash(key) and token.name == "export script"
+    with pytest.raises(CommandError, match="no active user named 'nobody'"):
+        call_command("create_api_token", "nobody", name="x")
