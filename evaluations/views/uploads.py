@@ -111,7 +111,6 @@ def upload_view(request):
             "gpu_reports": list(gpu_report_history(user=request.user)[:HISTORY_LIMIT]),
             "history_limit": HISTORY_LIMIT,
         },
-        status=422 if rejection else 200,
     )
 
 
