@@ -53,3 +53,34 @@ def test_write_screenshots(role_users, detail_paths, page):
     page.reload()
     page.wait_for_selector("canvas[data-chart-ready='1']", state="attached")
     _shoot(page, "dashboard-phone-ko")
+
+
+# Evaluation pages: the fixtures that prepare their data live with the evaluation flows.
+from tests.e2e.test_evaluation_flows import BAD_RESULTS, assigned_sheet, complete_phase  # noqa: E402, F401
+
+
+def test_write_evaluation_screenshots(role_users, assigned_sheet, page):  # noqa: F811
+    log_in(page, role_users[Role.EVALUATOR])
+    page.goto(f"{page.base_url}{assigned_sheet['path']}")
+    for criterion_id, maximum in assigned_sheet["criteria"]:
+        page.fill(f"#id_points_{criterion_id}", str(maximum - 2))
+    page.fill(f"#id_comment_{assigned_sheet['criteria'][0][0]}", "사전학습 파이프라인이 탄탄함.")
+    _shoot(page, "score-sheet-ko")
+
+    page.goto(f"{page.base_url}/")
+    page.click(".logout-form button[type=submit]")
+    log_in(page, role_users[Role.CONSORTIUM_MEMBER])
+    page.goto(f"{page.base_url}/evaluations/upload/")
+    page.set_input_files(
+        "#id_results-file", files=[{"name": "lg-p2.csv", "mimeType": "text/csv", "buffer": BAD_RESULTS}]
+    )
+    page.locator("[data-testid=results-form] button[type=submit]").click()
+    expect(page.get_by_test_id("upload-errors")).to_be_visible()
+    _shoot(page, "upload-errors-ko")
+
+
+def test_write_finalize_screenshot(role_users, complete_phase, page):  # noqa: F811
+    log_in(page, role_users[Role.MINISTRY_STAFF])
+    page.goto(f"{page.base_url}{complete_phase['path']}finalize/")
+    expect(page.get_by_test_id("confirm-finalize")).to_be_visible()
+    _shoot(page, "finalize-confirm-ko")
