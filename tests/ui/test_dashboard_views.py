@@ -121,6 +121,8 @@ def test_staff_auditors_and_evaluators_see_the_current_phases_working_table(user
     assert (
         "no evaluators assigned for expert; no panel result for user; gate originality not decided" in section
     )
+    # A long list (every benchmark result still missing) shows its first three and folds the rest away.
+    assert len(re.findall(r"<details><summary>and \d+ more items</summary>", section)) == 4
     assert "No team is ranked yet, so there is no chart of total points." in section
     assert 'data-testid="standings-withheld"' not in section
 
