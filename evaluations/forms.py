@@ -206,4 +206,3 @@ class WhatIfForm(AccessibleForm):
         if all(v is None for v in given.values()):
             return None
         return {c.key: (given[c.key] if given[c.key] is not None else c.weight) for c in self.components}
-

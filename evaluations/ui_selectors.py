@@ -113,8 +113,7 @@ class EvaluatorRow:
 def assignment_conflicts(*, evaluators: list, teams: list[Consortium]) -> list[EvaluatorRow]:
     """For each evaluator, their organization and, per team, the partnership that conflicts them (if any)."""
     affiliations = {
-        a.user_id: a
-        for a in Affiliation.objects.filter(user__in=evaluators).select_related("organization")
+        a.user_id: a for a in Affiliation.objects.filter(user__in=evaluators).select_related("organization")
     }
     memo: dict[tuple[int, int], str] = {}
     rows = []

@@ -39,9 +39,7 @@ def _standings_context(detail, rows: list[dict]) -> dict:
         "components": [(c.key, c.name, c.weight) for c in components],
         "gates": [(g.key, g.name) for g in detail.gates],
         "colspan": len(components) + len(detail.gates) + 4,
-        "rows": display_rows(
-            rows, component_keys=[c.key for c in components], team_names=detail.team_names
-        ),
+        "rows": display_rows(rows, component_keys=[c.key for c in components], team_names=detail.team_names),
     }
 
 
@@ -149,7 +147,8 @@ def phase_what_if_view(request, pk: int):
         names = detail.team_names
         context["table"] = _standings_context(detail, result.table.as_rows())
         context["changes"] = [
-            (names.get(code, code), outcome_label(old), outcome_label(new)) for code, old, new in result.changes
+            (names.get(code, code), outcome_label(old), outcome_label(new))
+            for code, old, new in result.changes
         ]
         context["sensitivity"] = [
             (

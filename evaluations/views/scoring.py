@@ -72,7 +72,9 @@ def score_sheet_view(request, pk: int):
                     sheet=sheet,
                     actor=request.user,
                     expected_version=form.cleaned_data["version"],
-                    scores=[services.ScoreInput(cid, points, comment) for cid, points, comment in form.entered()],
+                    scores=[
+                        services.ScoreInput(cid, points, comment) for cid, points, comment in form.entered()
+                    ],
                     submit=submit,
                 )
             except ValidationError as exc:

@@ -106,7 +106,8 @@ def gate_decision_view(request, pk: int):
         else:
             messages.success(
                 request,
-                _("Gate %(gate)s recorded for %(team)s.") % {"gate": data["gate"].name, "team": data["consortium"]},
+                _("Gate %(gate)s recorded for %(team)s.")
+                % {"gate": data["gate"].name, "team": data["consortium"]},
             )
             return redirect("evaluations:gates", pk=phase.pk)
     results = list(gate_results_for(phase=phase))

@@ -21,8 +21,8 @@ from evaluations import services
 from evaluations.filters import ResultUploadFilterSet
 from evaluations.forms import GpuUsageUploadForm, ResultUploadForm, form_errors_from
 from evaluations.selectors import phase_benchmarks_for_team, result_upload_list_visible_to
-from evaluations.uploads import ResultFileRejected
 from evaluations.ui_selectors import gpu_report_history, open_phases_for_team, result_upload_history
+from evaluations.uploads import ResultFileRejected
 
 UPLOAD_READERS = frozenset({Role.CONSORTIUM_MEMBER, Role.MINISTRY_STAFF, Role.AUDITOR})
 MEMBERS = frozenset({Role.CONSORTIUM_MEMBER})
@@ -83,7 +83,9 @@ def upload_view(request):
             elif kind == "gpu":
                 gpu_form = GpuUsageUploadForm(request.POST, request.FILES, prefix="gpu")
                 if gpu_form.is_valid():
-                    report = gpu_usage_upload(consortium=team, file=gpu_form.cleaned_data["file"], actor=request.user)
+                    report = gpu_usage_upload(
+                        consortium=team, file=gpu_form.cleaned_data["file"], actor=request.user
+                    )
                     messages.success(
                         request,
                         _("GPU usage file %(file)s stored (%(rows)s rows).")

@@ -20,7 +20,9 @@ from tests.e2e.conftest import PASSWORD, PortalUser, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-BAD_RESULTS = b"benchmark,score,model_version,notes\nMMLU-Pro,abc,v1,\nNOT-A-BENCHMARK,50,v1,\nGPQA-Diamond,150,v1,\n"
+BAD_RESULTS = (
+    b"benchmark,score,model_version,notes\nMMLU-Pro,abc,v1,\nNOT-A-BENCHMARK,50,v1,\nGPQA-Diamond,150,v1,\n"
+)
 
 
 def _user(username: str):

@@ -64,7 +64,9 @@ def results_csv(code: str, phase: Phase) -> bytes:
     share = P2_PLAN[code][0]
     lines = ["benchmark,score,model_version,notes"]
     for entry in PhaseBenchmark.objects.filter(phase=phase).select_related("benchmark"):
-        reference = ReferenceScore.objects.get(benchmark=entry.benchmark, reference_model="DeepSeek-V3.2").score
+        reference = ReferenceScore.objects.get(
+            benchmark=entry.benchmark, reference_model="DeepSeek-V3.2"
+        ).score
         lines.append(f"{entry.benchmark.code},{(reference * share).quantize(Decimal('0.01'))},v1,")
     return ("\n".join(lines) + "\n").encode()
 
@@ -88,13 +90,17 @@ def complete_p2(*, staff, members: dict, evaluators: dict) -> dict[str, ScoreShe
     sheets = {}
     for code, (_share, expert, user_points) in P2_PLAN.items():
         evaluator = evaluators[code]
-        assignment = services.evaluator_assign(phase=phase, consortium=team(code), evaluator=evaluator, actor=staff)
+        assignment = services.evaluator_assign(
+            phase=phase, consortium=team(code), evaluator=evaluator, actor=staff
+        )
         sheet = ScoreSheet.objects.get(assignment=assignment)
         sheets[code] = services.score_sheet_save(
             sheet=sheet,
             actor=evaluator,
             expected_version=sheet.version,
-            scores=[services.ScoreInput(c.pk, Decimal(p), "ok") for c, p in zip(criteria, expert, strict=True)],
+            scores=[
+                services.ScoreInput(c.pk, Decimal(p), "ok") for c, p in zip(criteria, expert, strict=True)
+            ],
             submit=True,
         )
         services.panel_result_record(
@@ -139,7 +145,10 @@ def staff(make_user, kai_program):
 
 @pytest.fixture
 def members(make_user, kai_program):
-    return {code: make_user(Role.CONSORTIUM_MEMBER, organization=org, consortium=code) for code, org in LEADS.items()}
+    return {
+        code: make_user(Role.CONSORTIUM_MEMBER, organization=org, consortium=code)
+        for code, org in LEADS.items()
+    }
 
 
 @pytest.fixture
@@ -150,7 +159,9 @@ def evaluators(make_user, kai_program):
 @pytest.fixture
 def sheet(staff, evaluators, kai_program) -> ScoreSheet:
     """LG's sheet in P2, assigned to evaluators["LG"], empty draft."""
-    assignment = services.evaluator_assign(phase=p2(), consortium=team("LG"), evaluator=evaluators["LG"], actor=staff)
+    assignment = services.evaluator_assign(
+        phase=p2(), consortium=team("LG"), evaluator=evaluators["LG"], actor=staff
+    )
     return ScoreSheet.objects.get(assignment=assignment)
 
 
@@ -249,7 +260,8 @@ def test_assignment_form_rejects_a_non_participant(as_role, english, make_user):
     as_role(Role.MINISTRY_STAFF)
     evaluator = make_user(Role.EVALUATOR, organization=EVALUATOR_ORG)
     response = english.post(
-        f"/evaluations/phases/{p2().pk}/assignments/", {"evaluator": evaluator.pk, "consortium": team("NAVER").pk}
+        f"/evaluations/phases/{p2().pk}/assignments/",
+        {"evaluator": evaluator.pk, "consortium": team("NAVER").pk},
     )
     assert response.status_code == 200
     assert "Select a valid choice" in _text(response)
@@ -281,7 +293,9 @@ def test_panel_points_out_of_range_are_refused(as_role, english):
     assert response.status_code == 200
     assert f"Points must be between 0 and {user.max_points}" in _text(response)
     assert not PanelResult.objects.filter(phase=p2()).exists()
-    ok = english.post(url, {"consortium": team("LG").pk, "component": user.pk, "points": "21.5", "panel_size": "49"})
+    ok = english.post(
+        url, {"consortium": team("LG").pk, "component": user.pk, "points": "21.5", "panel_size": "49"}
+    )
     assert ok.status_code == 302
     assert PanelResult.objects.get(phase=p2()).points == Decimal("21.5")
 
@@ -304,7 +318,10 @@ def test_evaluator_sees_own_assignments_and_sheet(english, evaluators, sheet):
 def test_other_evaluators_and_members_cannot_open_a_sheet(english, evaluators, sheet, make_user):
     english.force_login(evaluators["SKT"])
     assert english.get(f"/evaluations/sheets/{sheet.pk}/").status_code == 404
-    assert english.post(f"/evaluations/sheets/{sheet.pk}/", _sheet_post(sheet, ["1", "1", "1"])).status_code == 404
+    assert (
+        english.post(f"/evaluations/sheets/{sheet.pk}/", _sheet_post(sheet, ["1", "1", "1"])).status_code
+        == 404
+    )
     assert f"/evaluations/sheets/{sheet.pk}/" not in _text(english.get("/evaluations/assignments/"))
     english.force_login(make_user(Role.CONSORTIUM_MEMBER, organization="LG AI Research", consortium="LG"))
     assert english.get(f"/evaluations/sheets/{sheet.pk}/").status_code == 403
@@ -319,7 +336,10 @@ def test_auditor_reads_a_sheet_but_cannot_save(english, sheet, make_user):
     assert page.status_code == 200
     assert 'data-testid="sheet-readonly"' in _text(page)
     assert 'name="version"' not in _text(page)
-    assert english.post(f"/evaluations/sheets/{sheet.pk}/", _sheet_post(sheet, ["1", "1", "1"])).status_code == 403
+    assert (
+        english.post(f"/evaluations/sheets/{sheet.pk}/", _sheet_post(sheet, ["1", "1", "1"])).status_code
+        == 403
+    )
 
 
 def test_save_draft_then_submit(english, evaluators, sheet):
@@ -421,7 +441,7 @@ def test_bad_results_file_shows_every_row_error_and_stores_nothing(as_role, engl
     table = body[body.index('data-testid="upload-errors"') :]
     assert "bad.csv was not accepted" in table
     assert "Nothing was stored" in table
-    assert table.count("<tr><td class=\"num\">") >= 3
+    assert table.count('<tr><td class="num">') >= 3
     for row in ("2", "3", "4"):
         assert f'<tr><td class="num">{row}</td><td>' in table
     assert ResultUpload.objects.count() == 0
@@ -432,7 +452,11 @@ def test_good_results_file_becomes_current_and_replaces_the_last(as_role, englis
     for name in ("first.csv", "second.csv"):
         response = english.post(
             "/evaluations/upload/",
-            {"kind": "results", "results-phase": p2().pk, "results-file": SimpleUploadedFile(name, results_csv("LG", p2()))},
+            {
+                "kind": "results",
+                "results-phase": p2().pk,
+                "results-file": SimpleUploadedFile(name, results_csv("LG", p2())),
+            },
         )
         assert response.status_code == 302
     first, second = ResultUpload.objects.order_by("pk")
@@ -457,7 +481,9 @@ def test_good_results_file_becomes_current_and_replaces_the_last(as_role, englis
 def test_gpu_usage_upload_errors_and_success(as_role, english):
     as_role(Role.CONSORTIUM_MEMBER, organization="LG AI Research", consortium="LG")
     bad = b"month,gpu_model,gpu_hours\n2026-13,B200,10\n"
-    response = english.post("/evaluations/upload/", {"kind": "gpu", "gpu-file": SimpleUploadedFile("g.csv", bad)})
+    response = english.post(
+        "/evaluations/upload/", {"kind": "gpu", "gpu-file": SimpleUploadedFile("g.csv", bad)}
+    )
     assert response.status_code == 200
     assert "g.csv was not accepted" in _text(response)
     assert GpuUsageReport.objects.count() == 0
@@ -471,7 +497,10 @@ def test_gpu_usage_upload_errors_and_success(as_role, english):
 
 def test_a_member_cannot_reach_another_teams_uploads(english, members, kai_program):
     upload = services.result_upload_create(
-        phase=p2(), consortium=team("SKT"), file=SimpleUploadedFile("skt.csv", results_csv("SKT", p2())), actor=members["SKT"]
+        phase=p2(),
+        consortium=team("SKT"),
+        file=SimpleUploadedFile("skt.csv", results_csv("SKT", p2())),
+        actor=members["SKT"],
     )
     english.force_login(members["LG"])
     assert english.get(f"/evaluations/upload/results/{upload.pk}/file").status_code == 404
@@ -493,7 +522,10 @@ def test_a_member_cannot_reach_another_teams_uploads(english, members, kai_progr
 
 def test_staff_and_auditors_see_the_history_but_cannot_upload(english, members, make_user, kai_program):
     services.result_upload_create(
-        phase=p2(), consortium=team("SKT"), file=SimpleUploadedFile("skt.csv", results_csv("SKT", p2())), actor=members["SKT"]
+        phase=p2(),
+        consortium=team("SKT"),
+        file=SimpleUploadedFile("skt.csv", results_csv("SKT", p2())),
+        actor=members["SKT"],
     )
     for role in (Role.MINISTRY_STAFF, Role.AUDITOR):
         english.force_login(make_user(role))
@@ -565,7 +597,11 @@ def test_what_if_recomputes_and_saves_nothing(english, make_user, complete):
     english.force_login(make_user(Role.AUDITOR, organization="Board of Audit and Inspection"))
     generation = p2().standings_generation
     url = f"/evaluations/phases/{p2().pk}/what-if/"
-    body = _text(english.get(url, {"weight_benchmark": "40", "weight_expert": "35", "weight_user": "25", "cut_count": "2"}))
+    body = _text(
+        english.get(
+            url, {"weight_benchmark": "40", "weight_expert": "35", "weight_user": "25", "cut_count": "2"}
+        )
+    )
     assert 'data-testid="what-if-result"' in body
     changes = body[body.index('data-testid="what-if-changes"') :]
     assert team("UPSTAGE").name in changes[: changes.index("</ul>")]
@@ -582,7 +618,10 @@ def test_what_if_recomputes_and_saves_nothing(english, make_user, complete):
 def _more_uploads(member, count: int) -> None:
     for i in range(count):
         services.result_upload_create(
-            phase=p2(), consortium=team("LG"), file=SimpleUploadedFile(f"r{i}.csv", results_csv("LG", p2())), actor=member
+            phase=p2(),
+            consortium=team("LG"),
+            file=SimpleUploadedFile(f"r{i}.csv", results_csv("LG", p2())),
+            actor=member,
         )
 
 
@@ -604,7 +643,10 @@ def test_assignments_and_sheet_queries_do_not_grow(english, staff, make_user, dj
         for _ in range(n):
             for code in LEADS:
                 services.evaluator_assign(
-                    phase=p2(), consortium=team(code), evaluator=make_user(Role.EVALUATOR, organization=EVALUATOR_ORG), actor=staff
+                    phase=p2(),
+                    consortium=team(code),
+                    evaluator=make_user(Role.EVALUATOR, organization=EVALUATOR_ORG),
+                    actor=staff,
                 )
 
     assign(1)
@@ -636,7 +678,9 @@ def complete_p2_partial(*, staff, members) -> None:
     for code, member in members.items():
         if p2().status == Phase.Status.OPEN:
             services.result_upload_create(
-                phase=p2(), consortium=team(code), file=SimpleUploadedFile("m.csv", results_csv(code, p2())), actor=member
+                phase=p2(),
+                consortium=team(code),
+                file=SimpleUploadedFile("m.csv", results_csv(code, p2())),
+                actor=member,
             )
         services.gate_result_record(gate=gate, consortium=team(code), passed=True, reason="", actor=staff)
-
