@@ -73,6 +73,10 @@ def pytest_runtest_teardown(item, nextitem):
     transactional = bool(marker and marker.kwargs.get("transaction")) or any(
         name in names for name in ("transactional_db", "live_server")
     )
+    # Browser tests keep Playwright's event loop open until their own fixtures are torn down, and Django
+    # refuses queries while it runs; tests/e2e/conftest.py lets their flush through from inside a fixture.
+    if item.get_closest_marker("e2e"):
+        transactional = False
     blocker = item.config.stash[blocking_manager_key]
     vendor = connection.vendor
     if transactional:
