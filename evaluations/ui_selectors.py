@@ -1,8 +1,8 @@
 """Reads that only the browser pages of evaluations need (the shapes of the phase page, the assignment form
 and the upload history). Visibility is the callers' (views check the permissions predicates first) or is
 inherited from the ``*_visible_to`` selectors used here. Each function runs a fixed number of queries,
-whatever the number of phases, teams, criteria or uploads — except ``assignment_conflicts``, which asks
-``consortia.selectors.organization_conflicts`` once per (evaluator organization, team) pair."""
+whatever the number of phases, teams, criteria or uploads (``assignment_conflicts`` asks for every
+(evaluator organization, team) pair in one query)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from budget.models import GpuUsageEntry, GpuUsageReport
 from budget.selectors import gpu_usage_report_list_visible_to
 from common.roles import Role
 from consortia.models import Affiliation, Consortium
-from consortia.selectors import organization_conflicts
+from consortia.selectors import organization_conflicts_among
 from evaluations.models import (
     BenchmarkGroup,
     GateResult,
@@ -115,7 +115,10 @@ def assignment_conflicts(*, evaluators: list, teams: list[Consortium]) -> list[E
     affiliations = {
         a.user_id: a for a in Affiliation.objects.filter(user__in=evaluators).select_related("organization")
     }
-    memo: dict[tuple[int, int], str] = {}
+    conflicts = organization_conflicts_among(
+        organization_ids=sorted({a.organization_id for a in affiliations.values()}),
+        consortium_ids=[t.pk for t in teams],
+    )
     rows = []
     for user in evaluators:
         affiliation = affiliations.get(user.pk)
@@ -123,11 +126,8 @@ def assignment_conflicts(*, evaluators: list, teams: list[Consortium]) -> list[E
         for team in teams:
             text = ""
             if affiliation is not None:
-                key = (affiliation.organization_id, team.pk)
-                if key not in memo:
-                    found = organization_conflicts(organization_id=key[0], consortium_id=key[1])
-                    memo[key] = found.get_role_display() if found is not None else ""
-                text = memo[key]
+                found = conflicts.get((affiliation.organization_id, team.pk))
+                text = found.get_role_display() if found is not None else ""
             cells.append(ConflictCell(team, text))
         rows.append(
             EvaluatorRow(

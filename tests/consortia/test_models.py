@@ -73,3 +73,15 @@ def test_organization_conflicts_finds_partner_and_lead(kai_program):
     assert organization_conflicts(organization_id=kaist.pk, consortium_id=upstage.pk).role == "partner"
     assert organization_conflicts(organization_id=lg_research.pk, consortium_id=lg.pk).role == "lead"
     assert organization_conflicts(organization_id=tta.pk, consortium_id=upstage.pk) is None
+
+
+def test_organization_conflicts_among_answers_every_pair_in_one_query(kai_program, django_assert_num_queries):
+    from consortia.selectors import organization_conflicts_among
+
+    kaist = Organization.objects.get(name_en="KAIST")
+    tta = Organization.objects.get(name_en="Telecommunications Technology Association")
+    teams = list(Consortium.objects.filter(code__in=["LG", "SKT", "UPSTAGE", "MOTIF"]))
+    with django_assert_num_queries(1):
+        found = organization_conflicts_among(organization_ids=[kaist.pk, tta.pk], consortium_ids=[t.pk for t in teams])
+    assert sorted(Consortium.objects.get(pk=c).code for (o, c) in found) == ["MOTIF", "SKT", "UPSTAGE"]
+    assert all(o == kaist.pk for (o, c) in found)

@@ -684,3 +684,19 @@ def complete_p2_partial(*, staff, members) -> None:
                 actor=member,
             )
         services.gate_result_record(gate=gate, consortium=team(code), passed=True, reason="", actor=staff)
+
+
+def test_staff_assignment_page_queries_do_not_grow(english, staff, make_user, django_assert_max_num_queries):
+    """The conflicts grid (every evaluator x every team) is read in one query, whatever its size."""
+    english.force_login(staff)
+    url = f"/evaluations/phases/{p2().pk}/assignments/"
+    for org in ("KAIST", "Telecommunications Technology Association"):
+        make_user(Role.EVALUATOR, organization=org)
+    with django_assert_max_num_queries(30) as small:
+        assert english.get(url).status_code == 200
+    for org in ("Seoul National University", "Yonsei University", "Korea University", "POSTECH", "Sogang University",
+                "National Information Society Agency", "Hanyang University", "ETRI"):
+        make_user(Role.EVALUATOR, organization=org)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        body = _text(english.get(url))
+    assert "Yonsei University" in body or "연세대학교" in body
