@@ -43,15 +43,17 @@ _codes = itertools.count()
 
 
 def test_change_enqueues_recompute_after_commit_only(p2, staff, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.recompute_standings, "delay") as delay:
+    with mock.patch.object(tasks.recompute_standings, "apply_async") as send:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             services.gate_result_record(
                 gate=p2_gate(), consortium=team("LG"), passed=True, reason="", actor=staff
             )
-        assert delay.call_count == 0  # nothing is sent before the transaction commits
+        assert send.call_count == 0  # nothing is sent before the transaction commits
         for callback in callbacks:
             callback()
-    delay.assert_called_once_with(phase_id=p2.pk, trigger="gate originality decided for LG")
+    send.assert_called_once_with(
+        kwargs={"phase_id": p2.pk, "trigger": "gate originality decided for LG"}, ignore_result=True
+    )
 
 
 def test_eager_recompute_writes_a_snapshot_and_clears_stale(p2, staff, django_capture_on_commit_callbacks):
@@ -119,7 +121,7 @@ def test_broker_outage_never_fails_the_save_and_reconcile_catches_up(
 ):
     services.standings_recompute(phase_id=p2.pk, trigger="initial")
     assert p2.pk not in phase_ids_with_stale_standings()
-    with mock.patch.object(tasks.recompute_standings, "delay", side_effect=BrokerError("Redis is down")):
+    with mock.patch.object(tasks.recompute_standings, "apply_async", side_effect=BrokerError("Redis is down")):
         with django_capture_on_commit_callbacks(execute=True):
             result = services.gate_result_record(
                 gate=p2_gate(), consortium=team("LG"), passed=True, reason="", actor=staff
