@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.filters import UtcIsoDateTimeFilter
 from evaluations.models import (
     Benchmark,
     CriterionScore,
@@ -47,8 +48,8 @@ class _PhaseConsortiumFilters(django_filters.FilterSet):
 
 
 class ResultUploadFilterSet(_PhaseConsortiumFilters):
-    uploaded_after = django_filters.IsoDateTimeFilter(field_name="uploaded_at", lookup_expr="gte", label=_("From"))
-    uploaded_before = django_filters.IsoDateTimeFilter(field_name="uploaded_at", lookup_expr="lt", label=_("Until"))
+    uploaded_after = UtcIsoDateTimeFilter(field_name="uploaded_at", lookup_expr="gte", label=_("From"))
+    uploaded_before = UtcIsoDateTimeFilter(field_name="uploaded_at", lookup_expr="lt", label=_("Until"))
 
     class Meta:
         model = ResultUpload
@@ -87,8 +88,8 @@ class ScoreSheetFilterSet(django_filters.FilterSet):
 
 class StandingsSnapshotFilterSet(django_filters.FilterSet):
     phase = django_filters.CharFilter(field_name="phase__code", label=_("Phase (code)"))
-    computed_after = django_filters.IsoDateTimeFilter(field_name="computed_at", lookup_expr="gte", label=_("From"))
-    computed_before = django_filters.IsoDateTimeFilter(field_name="computed_at", lookup_expr="lt", label=_("Until"))
+    computed_after = UtcIsoDateTimeFilter(field_name="computed_at", lookup_expr="gte", label=_("From"))
+    computed_before = UtcIsoDateTimeFilter(field_name="computed_at", lookup_expr="lt", label=_("Until"))
 
     class Meta:
         model = StandingsSnapshot
