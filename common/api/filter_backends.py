@@ -1,0 +1,28 @@
+"""The API's filter backend: django-filter's, with yes/no filters that refuse what they do not understand."""
+
+from __future__ import annotations
+
+import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers
+
+# What django-filter's BooleanFilter (a NullBooleanField) understands; an empty value means "not given".
+_BOOLEAN_VALUES = {"", "true", "false", "True", "False", "1", "0"}
+
+
+class StrictDjangoFilterBackend(DjangoFilterBackend):
+    """``?active=yes`` used to be read as "no filter" and silently listed every row (revoked tokens
+    included); a value a yes/no filter does not understand is now a 400 naming the parameter."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is not None:
+            errors = {
+                name: [serializers.BooleanField.default_error_messages["invalid"]]
+                for name, value in request.query_params.items()
+                if isinstance(filterset.filters.get(name), django_filters.BooleanFilter)
+                and value not in _BOOLEAN_VALUES
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().filter_queryset(request, queryset, view)
