@@ -36,7 +36,7 @@ class AllocationSerializer(serializers.ModelSerializer):
     line = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category = serializers.CharField(source="line.category", read_only=True)
     consortium = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    frozen_in_phase = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    frozen_in_phase = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     executed_krw = serializers.IntegerField(read_only=True)
     pending_krw = serializers.IntegerField(read_only=True)
     gpu_hours = serializers.IntegerField(read_only=True)
@@ -53,7 +53,7 @@ class ExecutionSerializer(serializers.ModelSerializer):
     consortium = serializers.CharField(source="allocation.consortium.code", read_only=True)
     line = serializers.CharField(source="allocation.line.code", read_only=True)
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Execution

@@ -33,7 +33,7 @@ class ConsortiumSerializer(serializers.ModelSerializer):
     lead = OrganizationSerializer(read_only=True)
     partners = PartnershipSerializer(source="partnerships", many=True, read_only=True)
     models = FoundationModelSerializer(many=True, read_only=True)
-    left_in_phase = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    left_in_phase = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Consortium

@@ -48,7 +48,7 @@ class RubricGateSerializer(serializers.ModelSerializer):
 
 class PhaseBenchmarkSerializer(serializers.ModelSerializer):
     benchmark = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    consortium = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    consortium = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = PhaseBenchmark
@@ -147,7 +147,7 @@ class GateResultSerializer(serializers.ModelSerializer):
     gate = serializers.CharField(source="gate.key", read_only=True)
     phase = serializers.CharField(source="gate.phase.code", read_only=True)
     consortium = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = GateResult
@@ -159,7 +159,7 @@ class PanelResultSerializer(serializers.ModelSerializer):
     phase = serializers.SlugRelatedField(slug_field="code", read_only=True)
     consortium = serializers.SlugRelatedField(slug_field="code", read_only=True)
     component = serializers.CharField(source="component.key", read_only=True)
-    criterion = serializers.CharField(source="criterion.key", read_only=True, default=None)
+    criterion = serializers.CharField(source="criterion.key", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = PanelResult
@@ -178,6 +178,12 @@ class StandingsSnapshotSerializer(serializers.ModelSerializer):
 
     def get_is_stale(self, obj) -> bool:
         return obj.generation < obj.phase.standings_generation
+
+
+class StandingsSnapshotHistorySerializer(StandingsSnapshotSerializer):
+    """The same fields for the snapshot history. A class of its own so the history's page (cursor-paginated,
+    no count) gets its own schema component: sharing one name with the latest-per-phase list (limit/offset,
+    with count) gave both the same page schema in /api/schema/."""
 
 
 # --- input -------------------------------------------------------------------------------------------

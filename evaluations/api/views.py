@@ -329,7 +329,7 @@ class StandingsViewSet(viewsets.ReadOnlyModelViewSet):
 class StandingsSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     """Every standings snapshot ever computed (history), newest first."""
 
-    serializer_class = s.StandingsSnapshotSerializer
+    serializer_class = s.StandingsSnapshotHistorySerializer
     filterset_class = StandingsSnapshotFilterSet
     pagination_class = LargeTableCursorPagination
     read_roles = ALL_ROLES
