@@ -22,3 +22,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", common_views.healthz, name="healthz"),
 ]
+
+# Paths under /api/ that match no route answer in the API's JSON error shape; other paths get the 404 page.
+handler404 = "common.api.exception_handlers.page_not_found"
