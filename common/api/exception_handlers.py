@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -26,6 +28,15 @@ def _row_errors(exc) -> list[RowError] | None:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, DatabaseOperationalError | DatabaseInterfaceError):
+        # The database went away mid-request (restart, failover, a killed session). The service's
+        # transaction was rolled back with it; the client should simply send the request again.
+        return Response(
+            {"detail": _("The database connection was lost while handling this request; try again in a moment."),
+             "code": "database_unavailable"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
     row_errors = _row_errors(exc) if isinstance(exc, UploadRejected | DjangoValidationError) else None
     if row_errors is not None:
         return Response(
