@@ -111,7 +111,8 @@ class AllocationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         params = request.query_params
         if not params.get("line") or not params.get("consortium"):
             raise exceptions.ValidationError({"line": ["required"], "consortium": ["required"]})
-        fiscal_year = params.get("fiscal_year")
+        # Empty means not given, as for every other query parameter (GET forms send empty fields).
+        fiscal_year = params.get("fiscal_year") or None
         if fiscal_year is not None and not fiscal_year.isdigit():
             raise exceptions.ValidationError({"fiscal_year": ["must be a year, e.g. 2026"]})
         room = allocation_room(
