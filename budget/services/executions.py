@@ -36,6 +36,20 @@ _MAGIC = {
 }
 
 
+def _is_text(content: bytes) -> bool:
+    """A CSV has no fixed first bytes, but it is text: UTF-8 (with or without BOM) or CP949, no NUL bytes.
+    A ZIP archive or any binary renamed .csv is not (it was stored as evidence before)."""
+    if b"\x00" in content:
+        return False
+    for encoding in ("utf-8-sig", "cp949"):
+        try:
+            content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
+
+
 def _evidence_read(evidence) -> tuple[str, bytes, str]:
     """(display name, content, sha256) of an uploaded evidence file, after checking its type and size."""
     name = safe_display_name(getattr(evidence, "name", "") or "evidence")
@@ -72,7 +86,7 @@ def _evidence_read(evidence) -> tuple[str, bytes, str]:
     if not content:
         raise field_error("evidence", _("The evidence file is empty."), "empty")
     magic = _MAGIC.get(suffix)
-    if magic and not content.startswith(magic):
+    if (magic and not content.startswith(magic)) or (suffix == ".csv" and not _is_text(content)):
         raise field_error(
             "evidence",
             _("%(name)s is not really a %(suffix)s file.") % {"name": name, "suffix": suffix},
