@@ -28,12 +28,17 @@ class RejectNullCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        bad = sorted({key for key, values in request.GET.lists() if "\x00" in key or any("\x00" in v for v in values)})
+        bad = sorted(
+            {key for key, values in request.GET.lists() if "\x00" in key or any("\x00" in v for v in values)}
+        )
         if bad:
             message = str(ProhibitNullCharactersValidator.message)
             if request.path.startswith("/api/"):
                 errors = {key.replace("\x00", "\\x00"): [message] for key in bad}
-                return JsonResponse({"detail": message, "code": "invalid", "errors": errors}, status=400,
-                                    json_dumps_params={"ensure_ascii": False})
+                return JsonResponse(
+                    {"detail": message, "code": "invalid", "errors": errors},
+                    status=400,
+                    json_dumps_params={"ensure_ascii": False},
+                )
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

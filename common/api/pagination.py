@@ -36,10 +36,13 @@ class StandardPagination(LimitOffsetPagination):
         return _query_int(request, self.offset_query_param, minimum=0, maximum=MAX_OFFSET) or 0
 
     def get_schema_operation_parameters(self, view):
-        return _bounded(super().get_schema_operation_parameters(view), {
-            self.limit_query_param: {"minimum": 1},
-            self.offset_query_param: {"minimum": 0, "maximum": MAX_OFFSET},
-        })
+        return _bounded(
+            super().get_schema_operation_parameters(view),
+            {
+                self.limit_query_param: {"minimum": 1},
+                self.offset_query_param: {"minimum": 0, "maximum": MAX_OFFSET},
+            },
+        )
 
 
 class LargeTableCursorPagination(CursorPagination):
@@ -55,4 +58,6 @@ class LargeTableCursorPagination(CursorPagination):
         return self.page_size if size is None else min(size, self.max_page_size)
 
     def get_schema_operation_parameters(self, view):
-        return _bounded(super().get_schema_operation_parameters(view), {self.page_size_query_param: {"minimum": 1}})
+        return _bounded(
+            super().get_schema_operation_parameters(view), {self.page_size_query_param: {"minimum": 1}}
+        )
