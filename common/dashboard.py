@@ -15,25 +15,36 @@ from django.utils import timezone
 CACHE_SECONDS = 300
 
 
-def _cache_stamp(program_id: int) -> tuple[str, dict[str, int]]:
-    """One query: the cache key's stamp, and each phase's current input generation (for freshness)."""
+def _cache_stamp(program_id: int | None) -> tuple[int | None, str, dict[str, int]]:
+    """One query: the program (the given one, else the first by start date), the cache key's stamp, and each
+    of its phases' current input generation (for freshness). (None, "", {}) when no program is loaded.
+
+    This runs on every dashboard call, cached or not, so it is the whole database cost of a cached call
+    after authentication: the program lookup is folded in rather than being a query of its own."""
+    from consortia.models import Program
     from evaluations.models import Phase
 
-    phases = Phase.objects.filter(program_id=program_id).order_by("pk").values_list("code", "standings_generation")
-    sql, params = phases.query.sql_with_params()
+    program_filter = "WHERE id = %s" if program_id is not None else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT (SELECT max(id) FROM evaluations_standingssnapshot),"
+            "SELECT prog.id,"
+            " (SELECT max(id) FROM evaluations_standingssnapshot),"
             " (SELECT max(id) FROM common_auditevent),"
             " (SELECT count(*) FROM budget_allocation),"
-            f" p.code, p.standings_generation FROM ({sql}) AS p",
-            params,
+            " p.code, p.standings_generation"
+            f" FROM (SELECT id FROM {Program._meta.db_table} {program_filter}"
+            "        ORDER BY start_date, id LIMIT 1) AS prog"
+            f" LEFT JOIN {Phase._meta.db_table} AS p ON p.program_id = prog.id"
+            " ORDER BY p.id",
+            [program_id] if program_id is not None else [],
         )
         rows = cursor.fetchall()
-    generations = {code: generation for *_ignored, code, generation in rows}
-    head = rows[0][:3] if rows else ("-", "-", "-")
-    stamp = "-".join(str(v) for v in head) + ":" + ",".join(f"{c}={g}" for c, g in sorted(generations.items()))
-    return stamp, generations
+    if not rows:
+        return None, "", {}
+    generations = {code: generation for *_ignored, code, generation in rows if code is not None}
+    stamp = "-".join(str(v) for v in rows[0][1:4]) + ":"
+    stamp += ",".join(f"{c}={g}" for c, g in sorted(generations.items()))
+    return rows[0][0], stamp, generations
 
 
 def _current_phase(phases):
@@ -118,15 +129,14 @@ def dashboard_summary(*, program=None) -> dict | None:
     """Dashboard figures (cached) plus freshness computed now. None when no program is loaded."""
     from consortia.models import Program
 
-    program = program or Program.objects.order_by("start_date").first()
-    if program is None:
+    program_id, stamp, generations = _cache_stamp(program.pk if program is not None else None)
+    if program_id is None:
         return None
-    stamp, generations = _cache_stamp(program.pk)
-    key = f"dashboard-summary:{program.pk}:{stamp}"
+    key = f"dashboard-summary:{program_id}:{stamp}"
     summary = cache.get(key)
     cached = summary is not None
     if summary is None:
-        summary = _compute(program)
+        summary = _compute(program or Program.objects.get(pk=program_id))
         cache.set(key, summary, CACHE_SECONDS)
     standings = summary["standings"]
     if standings is not None:
