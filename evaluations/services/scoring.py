@@ -247,7 +247,16 @@ def score_sheet_save(
     existing = {s.criterion_id: s for s in CriterionScore.objects.filter(sheet=sheet)}
     before = {str(cid): [str(s.points), s.comment] for cid, s in existing.items()}
     errors = []
+    seen: set[int] = set()
     for item in scores:
+        # A criterion given twice would be saved twice, the last silently winning: refuse it instead.
+        if item.criterion_id in seen:
+            errors.append(
+                _("Criterion %(id)s is given more than once; give each criterion's points once.")
+                % {"id": item.criterion_id}
+            )
+            continue
+        seen.add(item.criterion_id)
         criterion = criteria.get(item.criterion_id)
         if criterion is None:
             errors.append(
