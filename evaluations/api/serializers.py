@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from consortia.models import Consortium
@@ -221,6 +222,16 @@ class GateResultInputSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
     evidence = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
 
+    def validate(self, attrs):
+        # The gate key is looked up in the phase given: an unknown key is bad input (400 naming the field),
+        # not a missing page (404).
+        gate = RubricGate.objects.filter(phase=attrs["phase"], key=attrs["gate"]).first()
+        if gate is None:
+            raise serializers.ValidationError(
+                {"gate": _("%(phase)s has no gate %(key)r.") % {"phase": attrs["phase"].code, "key": attrs["gate"]}}
+            )
+        return {**attrs, "gate": gate}
+
 
 class PanelResultInputSerializer(serializers.Serializer):
     phase = serializers.SlugRelatedField(slug_field="code", queryset=Phase.objects.all())
@@ -230,6 +241,21 @@ class PanelResultInputSerializer(serializers.Serializer):
     points = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0)
     panel_size = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     note = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+
+    def validate(self, attrs):
+        # Component and criterion keys are looked up in the phase given: an unknown key is bad input (400
+        # naming the field), not a missing page (404).
+        component = RubricComponent.objects.filter(phase=attrs["phase"], key=attrs["component"]).first()
+        if component is None:
+            raise serializers.ValidationError({"component": _("%(phase)s has no rubric component %(key)r.") % {
+                "phase": attrs["phase"].code, "key": attrs["component"]}})
+        criterion = None
+        if attrs["criterion"]:
+            criterion = RubricCriterion.objects.filter(component=component, key=attrs["criterion"]).first()
+            if criterion is None:
+                raise serializers.ValidationError({"criterion": _("%(component)s has no criterion %(key)r.") % {
+                    "component": component.key, "key": attrs["criterion"]}})
+        return {**attrs, "component": component, "criterion": criterion}
 
 
 class WeightsInputSerializer(serializers.Serializer):

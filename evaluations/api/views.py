@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import OuterRef, Prefetch, Q, Subquery
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -268,8 +267,7 @@ class GateResultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = s.GateResultInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        gate = get_object_or_404(RubricGate, phase=v["phase"], key=v["gate"])
-        result = services.gate_result_record(gate=gate, consortium=v["consortium"], passed=v["passed"],
+        result = services.gate_result_record(gate=v["gate"], consortium=v["consortium"], passed=v["passed"],
                                              reason=v["reason"], evidence=v["evidence"], actor=request.user)
         return Response(s.GateResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
@@ -292,10 +290,8 @@ class PanelResultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         data = s.PanelResultInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        component = get_object_or_404(RubricComponent, phase=v["phase"], key=v["component"])
-        criterion = get_object_or_404(RubricCriterion, component=component, key=v["criterion"]) if v["criterion"] else None
         result = services.panel_result_record(
-            phase=v["phase"], consortium=v["consortium"], component=component, criterion=criterion,
+            phase=v["phase"], consortium=v["consortium"], component=v["component"], criterion=v["criterion"],
             points=v["points"], panel_size=v["panel_size"], note=v["note"], actor=request.user,
         )
         return Response(s.PanelResultSerializer(result).data, status=status.HTTP_201_CREATED)
