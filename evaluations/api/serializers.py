@@ -227,9 +227,8 @@ class GateResultInputSerializer(serializers.Serializer):
         # not a missing page (404).
         gate = RubricGate.objects.filter(phase=attrs["phase"], key=attrs["gate"]).first()
         if gate is None:
-            raise serializers.ValidationError(
-                {"gate": _("%(phase)s has no gate %(key)r.") % {"phase": attrs["phase"].code, "key": attrs["gate"]}}
-            )
+            message = _("%(phase)s has no gate %(key)r.") % {"phase": attrs["phase"].code, "key": attrs["gate"]}
+            raise serializers.ValidationError({"gate": message})
         return {**attrs, "gate": gate}
 
 
@@ -247,14 +246,16 @@ class PanelResultInputSerializer(serializers.Serializer):
         # naming the field), not a missing page (404).
         component = RubricComponent.objects.filter(phase=attrs["phase"], key=attrs["component"]).first()
         if component is None:
-            raise serializers.ValidationError({"component": _("%(phase)s has no rubric component %(key)r.") % {
-                "phase": attrs["phase"].code, "key": attrs["component"]}})
+            message = _("%(phase)s has no rubric component %(key)r.") % {
+                "phase": attrs["phase"].code, "key": attrs["component"]}
+            raise serializers.ValidationError({"component": message})
         criterion = None
         if attrs["criterion"]:
             criterion = RubricCriterion.objects.filter(component=component, key=attrs["criterion"]).first()
             if criterion is None:
-                raise serializers.ValidationError({"criterion": _("%(component)s has no criterion %(key)r.") % {
-                    "component": component.key, "key": attrs["criterion"]}})
+                message = _("%(component)s has no criterion %(key)r.") % {
+                    "component": component.key, "key": attrs["criterion"]}
+                raise serializers.ValidationError({"criterion": message})
         return {**attrs, "component": component, "criterion": criterion}
 
 
