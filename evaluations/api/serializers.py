@@ -227,7 +227,8 @@ class GateResultInputSerializer(serializers.Serializer):
         # not a missing page (404).
         gate = RubricGate.objects.filter(phase=attrs["phase"], key=attrs["gate"]).first()
         if gate is None:
-            message = _("%(phase)s has no gate %(key)r.") % {"phase": attrs["phase"].code, "key": attrs["gate"]}
+            phase = attrs["phase"].code
+            message = _("%(phase)s has no gate %(key)r.") % {"phase": phase, "key": attrs["gate"]}
             raise serializers.ValidationError({"gate": message})
         return {**attrs, "gate": gate}
 

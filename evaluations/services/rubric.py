@@ -242,7 +242,10 @@ def gate_result_record(
     _require_participant(locked, consortium)
     reason, evidence = reason.strip(), evidence.strip()
     if not passed and not reason:
-        raise ValidationError(_("A failed gate needs a written reason."), code="reason_required")
+        # Keyed by the field, so the API's errors and the form both point at the reason input.
+        raise ValidationError(
+            {"reason": ValidationError(_("A failed gate needs a written reason."), code="reason_required")}
+        )
     result = (
         GateResult.objects.select_for_update().order_by().filter(gate=gate, consortium=consortium).first()
     )
