@@ -137,6 +137,13 @@ class DecisionInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
+class RejectInputSerializer(serializers.Serializer):
+    """Rejecting needs a reason; here it is refused under ``note``, the name the client sent (the service's
+    own refusal is keyed ``reason``, the browser form's name)."""
+
+    note = serializers.CharField(max_length=2000, help_text="The reason for rejecting (required).")
+
+
 class GpuUsageUploadInputSerializer(serializers.Serializer):
     consortium = serializers.SlugRelatedField(slug_field="code", queryset=Consortium.objects.all())
     file = serializers.FileField(allow_empty_file=True, use_url=False)

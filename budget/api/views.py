@@ -161,10 +161,10 @@ class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                                                note=data.validated_data["note"])
         return Response(self.get_serializer(execution).data)
 
-    @extend_schema(request=s.DecisionInputSerializer, responses={200: s.ExecutionSerializer})
+    @extend_schema(request=s.RejectInputSerializer, responses={200: s.ExecutionSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        data = s.DecisionInputSerializer(data=request.data)
+        data = s.RejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         execution = services.execution_reject(execution=self.get_object(), actor=request.user,
                                               reason=data.validated_data["note"])
