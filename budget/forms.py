@@ -16,7 +16,9 @@ from consortia.models import Consortium
 
 # "5,000,000,000", "₩5 000 000 000", "5000000000원": separators and the currency mark are dropped.
 _KRW_NOISE = re.compile(r"[\s,_₩원]")
-_KRW_DIGITS = re.compile(r"-?[0-9]{1,20}")
+# Any length Python converts cheaply (its limit is 4300 digits): an amount beyond bigint then reaches the
+# service, which refuses it as too large rather than as "not a whole number".
+_KRW_DIGITS = re.compile(r"-?[0-9]{1,4000}")
 
 
 class KrwField(forms.Field):

@@ -91,7 +91,9 @@ class KrwField(serializers.Field):
     its own message). Form posts carry text, so plain digits become an integer first."""
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and re.fullmatch(r"-?[0-9]{1,20}", data.strip()):
+        # Any length Python converts cheaply (its limit is 4300 digits): an amount beyond bigint is then
+        # refused by the service as too large, not as "not a whole number".
+        if isinstance(data, str) and re.fullmatch(r"-?[0-9]{1,4000}", data.strip()):
             return int(data)
         return data
 
