@@ -438,7 +438,7 @@ SPENDING_CASES = [
     Spending(
         "evidence-over-the-size-limit", "too large", evidence=("receipt.pdf", PDF + b"0" * UPLOAD_LIMIT)
     ),
-    Spending("amount-beyond-bigint", "whole number", amount=str(10**30), field="amount_krw"),
+    Spending("amount-beyond-bigint", "too large", amount=str(10**30), field="amount_krw"),
     Spending("amount-negative", "positive", amount="-5", field="amount_krw"),
     Spending("amount-fraction", "whole number", amount="1000.5", field="amount_krw"),
     Spending("amount-nan", "whole number", amount="NaN", field="amount_krw"),
