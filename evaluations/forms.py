@@ -11,9 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from evaluations.limits import MAX_COMMENT, MAX_GATE_TEXT, MAX_PANEL_NOTE, MAX_PANEL_SIZE
 from evaluations.models import RubricComponent, RubricCriterion
-
-MAX_COMMENT = 4000
 
 
 class AccessibleForm(forms.Form):
@@ -142,12 +141,12 @@ class GateDecisionForm(AccessibleForm):
         widget=forms.RadioSelect,
     )
     evidence = forms.CharField(
-        label=_("Evidence"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Evidence"), required=False, max_length=MAX_GATE_TEXT, widget=forms.Textarea(attrs={"rows": 2})
     )
     reason = forms.CharField(
         label=_("Written reason"),
         required=False,
-        max_length=4000,
+        max_length=MAX_GATE_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when the gate is failed."),
     )
@@ -170,8 +169,10 @@ class PanelResultForm(AccessibleForm):
     points = forms.DecimalField(
         label=_("Points"), max_digits=6, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01"})
     )
-    panel_size = forms.IntegerField(label=_("Panel size"), required=False, min_value=1, max_value=10_000)
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    panel_size = forms.IntegerField(
+        label=_("Panel size"), required=False, min_value=1, max_value=MAX_PANEL_SIZE
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=MAX_PANEL_NOTE)
 
     def __init__(self, *args, components, teams, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from consortia.models import Consortium
+from evaluations.limits import MAX_COMMENT, MAX_GATE_TEXT, MAX_PANEL_NOTE, MAX_PANEL_SIZE
 from evaluations.models import (
     Benchmark,
     CriterionScore,
@@ -205,7 +206,7 @@ class EvaluatorAssignInputSerializer(serializers.Serializer):
 class ScoreInputSerializer(serializers.Serializer):
     criterion = serializers.IntegerField()
     points = serializers.DecimalField(max_digits=6, decimal_places=2)
-    comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+    comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=MAX_COMMENT)
 
 
 class ScoreSheetInputSerializer(serializers.Serializer):
@@ -219,8 +220,8 @@ class GateResultInputSerializer(serializers.Serializer):
     gate = serializers.CharField(max_length=40)
     consortium = serializers.SlugRelatedField(slug_field="code", queryset=Consortium.objects.all())
     passed = serializers.BooleanField()
-    reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
-    evidence = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+    reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=MAX_GATE_TEXT)
+    evidence = serializers.CharField(allow_blank=True, required=False, default="", max_length=MAX_GATE_TEXT)
 
     def validate(self, attrs):
         # The gate key is looked up in the phase given: an unknown key is bad input (400 naming the field),
@@ -239,8 +240,10 @@ class PanelResultInputSerializer(serializers.Serializer):
     component = serializers.CharField(max_length=40)
     criterion = serializers.CharField(max_length=40, required=False, allow_null=True, default=None)
     points = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0)
-    panel_size = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+    panel_size = serializers.IntegerField(
+        min_value=1, max_value=MAX_PANEL_SIZE, required=False, allow_null=True, default=None
+    )
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=MAX_PANEL_NOTE)
 
     def validate(self, attrs):
         # Component and criterion keys are looked up in the phase given: an unknown key is bad input (400

@@ -704,3 +704,38 @@ def test_execution_reject_api(world, subtests):
 def test_execution_reject_browser_form(world, subtests):
     cases = _cases(text_cases("reason", empty="This field is required"))
     _run(world, subtests, cases, send_reject_browser, api=False, after_accept=_after_reject_accept)
+
+
+# --- one limit per text, whichever way it comes in ----------------------------------------------------------
+
+
+def test_api_and_browser_forms_share_each_text_limit(world, subtests):
+    """A text the API accepts can be saved again from the browser and the other way round: at the limit
+    both take it, one character over both refuse it (the limits differed: 5,000 by API, 4,000/2,000 by
+    form, so a long comment saved by API could not be re-saved on the page)."""
+    from evaluations.limits import MAX_COMMENT, MAX_GATE_TEXT, MAX_PANEL_NOTE
+
+    comment_field = f"comment_{world['criterion'].pk}"
+    pairs = [
+        ("score-comment", MAX_COMMENT, send_sheet_api, "comment", send_sheet_browser, comment_field),
+        ("gate-reason", MAX_GATE_TEXT, send_gate_api, "reason", send_gate_browser, "reason"),
+        ("gate-evidence", MAX_GATE_TEXT, send_gate_api, "evidence", send_gate_browser, "evidence"),
+        ("panel-note", MAX_PANEL_NOTE, send_panel_api, "note", send_panel_browser, "note"),
+    ]
+    for name, limit, api_send, api_field, browser_send, browser_field in pairs:
+        for length, accepted in ((limit, True), (limit + 1, False)):
+            for way, send, field, ok in (
+                ("api", api_send, api_field, (200, 201)),
+                ("browser", browser_send, browser_field, (302,)),
+            ):
+                with subtests.test(text=name, length=length, way=way), transaction.atomic():
+                    try:
+                        response = send(world, Case(name, field, "y" * length, None))
+                        if accepted:
+                            assert response.status_code in ok, (response.status_code, response.content[:300])
+                        else:
+                            assert response.status_code in ((400,) if way == "api" else (200, 400))
+                            text = html.unescape(response.content.decode())
+                            assert re.search(TOO_LONG_WORDS, text, re.I), text[:500]
+                    finally:
+                        transaction.set_rollback(True)

@@ -1,0 +1,7 @@
+"""Input limits shared by the browser forms and the API serializers, so a text saved through one can always
+be saved again through the other (they used to differ: 5,000 characters by API, 4,000 or 2,000 by form)."""
+
+MAX_COMMENT = 4000  # an evaluator's comment on one criterion
+MAX_GATE_TEXT = 4000  # a gate decision's written reason and its evidence
+MAX_PANEL_NOTE = 2000  # the note on a user-panel result
+MAX_PANEL_SIZE = 10_000  # respondents in one user panel
