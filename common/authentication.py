@@ -6,7 +6,6 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from common.models import ApiToken
-from common.roles import remember_roles, role_annotations
 from common.services import api_token_hash
 
 
@@ -17,19 +16,13 @@ class HashedTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key):
         try:
-            # The caller's roles come with the token (every API call checks them): one query, not two.
-            token = (
-                ApiToken.objects.select_related("user")
-                .annotate(**role_annotations("user_id"))
-                .get(key_hash=api_token_hash(key))
-            )
+            token = ApiToken.objects.select_related("user").get(key_hash=api_token_hash(key))
         except ApiToken.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if token.revoked_at is not None:
             raise exceptions.AuthenticationFailed(_("This token has been revoked."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        remember_roles(token.user, token)
         now = timezone.now()
         # Write last-use at most once a minute per token, so a busy dashboard does not write on every call.
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:

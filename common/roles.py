@@ -107,26 +107,6 @@ def user_roles(user) -> set[Role]:
     return cached
 
 
-def role_annotations(user_id_field: str) -> dict:
-    """One EXISTS per role, to annotate onto a query that already fetches the user (the API token's), so
-    resolving the caller's roles costs no query of its own. Read back with ``remember_roles``."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Exists, OuterRef
-
-    memberships = get_user_model().groups.through.objects
-    return {
-        f"_role_{role.name.lower()}": Exists(
-            memberships.filter(user_id=OuterRef(user_id_field), group__name=role.value)
-        )
-        for role in Role
-    }
-
-
-def remember_roles(user, annotated) -> None:
-    """Store on ``user`` the roles read by ``role_annotations`` from the ``annotated`` row, as user_roles would."""
-    user._kai_roles = {role for role in Role if getattr(annotated, f"_role_{role.name.lower()}")}
-
-
 def user_has_role(user, role: Role) -> bool:
     return role in user_roles(user)
 
