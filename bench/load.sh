@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load bench: gunicorn (2 workers, DEBUG off) on loopback with PostgreSQL and Redis, driven by wrk for a
 # bounded time per endpoint. Prints requests/s and p50/p99 latency for each endpoint next to /api/v1/ping
-# (no database: the framework's ceiling on this machine). Targets only 127.0.0.1.
+# (the framework's ceiling on this machine: the same token check and throttle, no view work), then the
+# dashboard's share of ping's requests/s against the target (>= 50 %, p99 < 100 ms). Targets only 127.0.0.1.
 #
 #   bash bench/load.sh            # DURATION=15 CONNECTIONS=16 PORT=8765 by default
 set -euo pipefail
@@ -62,5 +63,14 @@ for path in "${ENDPOINTS[@]}"; do
   errors=$(awk '/Non-2xx|Socket errors/ {s=s $0 "; "} END {print (s==""?"0":s)}' <<<"$out")
   to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); printf "%.2f", v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); printf "%.2f", v } else { sub(/s$/,"",v); printf "%.2f", v*1000 } }'; }
   printf "%-32s %12s %10s %10s %8s\n" "$path" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "$errors"
+  case "$path" in
+    /api/v1/ping) PING_RPS=$rps ;;
+    /api/v1/dashboard/summary/) DASH_RPS=$rps; DASH_P99=$(to_ms "$p99") ;;
+  esac
 done
+if [ -n "${PING_RPS:-}" ] && [ -n "${DASH_RPS:-}" ]; then
+  awk -v d="$DASH_RPS" -v p="$PING_RPS" -v l="$DASH_P99" 'BEGIN {
+    share = 100 * d / p; met = (share >= 50 && l < 100) ? "met" : "NOT met"
+    printf "dashboard = %.1f %% of ping requests/s, p99 %.2f ms (target >= 50 %%, p99 < 100 ms: %s)\n", share, l, met }'
+fi
 echo "(gunicorn 2 workers, wrk -t2 -c$CONNECTIONS -d${DURATION}s, $(nproc) cores, loopback)"

@@ -273,23 +273,25 @@ def main() -> int:
     mismatched = sum(1 for row in table if Decimal(row["total"]) != sql_totals[row["consortium_id"]])
     best, best_sql = min(recompute_times), min(sql_times)
     ratio = best / best_sql
-    print(
-        f"recompute (standings_recompute): best {best * 1000:.0f} ms of {RUNS} "
-        f"({', '.join(f'{t * 1000:.0f}' for t in recompute_times)} ms); {queries} queries; "
-        f"snapshot {snapshot.duration_ms} ms as recorded"
-    )
-    print(
-        f"hand-written SQL aggregate:      best {best_sql * 1000:.0f} ms of {RUNS} "
-        f"({', '.join(f'{t * 1000:.0f}' for t in sql_times)} ms)"
-    )
-    print(
-        f"ratio recompute / SQL: {ratio:.2f}× (target ≤ 3×); "
-        f"totals differing from the SQL: {mismatched} of {TEAMS}"
-    )
     outcomes = {}
     for row in table:
         outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
-    print(f"outcomes: {dict(sorted(outcomes.items()))}; cut count {snapshot.cut_count}")
+    figures = [
+        (f"standings_recompute, {TEAMS:,} teams: best of {RUNS} (ms)", f"{best * 1000:.0f}"),
+        ("  all runs (ms)", ", ".join(f"{t * 1000:.0f}" for t in recompute_times)),
+        ("  queries per recompute", str(queries)),
+        ("hand-written SQL aggregate: best (ms)", f"{best_sql * 1000:.0f}"),
+        ("  all runs (ms)", ", ".join(f"{t * 1000:.0f}" for t in sql_times)),
+        ("recompute / SQL (target <= 3x)", f"{ratio:.2f}x"),
+        ("totals differing from the SQL", f"{mismatched} of {TEAMS:,}"),
+        ("outcomes", ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))),
+        ("cut count", str(snapshot.cut_count)),
+    ]
+    print()
+    print(f"{'measure':<52} {'value':>34}")
+    for label, value in figures:
+        print(f"{label:<52} {value:>34}")
+    print(f"({os.cpu_count()} cores; PostgreSQL {connection.pg_version // 10000})")
     return 0 if ratio <= 3 and not mismatched else 1
 
 
