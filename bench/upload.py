@@ -75,6 +75,8 @@ def main() -> None:
     from evaluations.models import Benchmark, Phase, PhaseBenchmark, PhaseParticipant, ResultRow, TargetModel
 
     call_command("migrate", verbosity=0)
+    # Production settings serve static files through WhiteNoise, which warns when they were never collected.
+    call_command("collectstatic", interactive=False, verbosity=0)
     program_load(data=program_file_read(DEFAULT_PROGRAM_FILE))
     program = Program.objects.get()
     lg = Consortium.objects.get(code="LG")
