@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from budget.models import Allocation, BudgetLine
+from common.forms import AccessibleForm
 from consortia.models import Consortium
 
 # "5,000,000,000", "₩5 000 000 000", "5000000000원": separators and the currency mark are dropped.
@@ -50,45 +51,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class AccessibleForm(forms.Form):
-    """Marks every field with an error for assistive technology (aria-invalid, aria-describedby pointing
-    at the message), including errors added after validation, e.g. from a service."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-help"
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            self._mark_invalid(name)
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            self._mark_invalid(name)
-
-    def _mark_invalid(self, name):
-        if name not in self.fields:
-            return
-        field, auto_id = self.fields[name], self[name].auto_id
-        field.widget.attrs["aria-invalid"] = "true"
-        described = [f"{auto_id}-error"] + ([f"{auto_id}-help"] if field.help_text else [])
-        field.widget.attrs["aria-describedby"] = " ".join(described)
-
-
-def form_errors_from(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: keyed messages next to their field when the form has
-    it, everything else in the error summary at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class AmendForm(AccessibleForm):

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from budget import services
 from budget.filters import AllocationFilterSet, BudgetLineFilterSet, ExecutionFilterSet, GpuUsageFilterSet
-from budget.forms import AllocationForm, AmendForm, ApproveForm, ExecutionForm, RejectForm, form_errors_from
+from budget.forms import AllocationForm, AmendForm, ApproveForm, ExecutionForm, RejectForm
 from budget.models import Allocation, BudgetLine, Category, Execution
 from budget.permissions import (
     can_approve_execution,
@@ -38,6 +38,7 @@ from budget.selectors import (
     gpu_usage_list_visible_to,
     gpu_usage_report_list_visible_to,
 )
+from common.forms import form_errors_from
 from common.roles import Role, can_read_everything, is_ministry_staff, user_has_role
 from common.views import query_subset, roles_required
 from consortia.models import Consortium

@@ -12,11 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from budget.models import Allocation
 from budget.selectors import allocation_list_visible_to
 from common.api.permissions import READERS
+from common.forms import form_errors_from
 from common.roles import Role
 from common.views import query_subset, roles_required
 from evaluations import services
 from evaluations.filters import PhaseFilterSet
-from evaluations.forms import WhatIfForm, form_errors_from
+from evaluations.forms import WhatIfForm
 from evaluations.models import Phase
 from evaluations.permissions import can_manage_phase, can_run_what_if, can_view_standings
 from evaluations.selectors import phase_list, standings_view

@@ -14,11 +14,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common.forms import form_errors_from
 from common.roles import Role
 from common.views import query_subset, roles_required
 from evaluations import services
 from evaluations.filters import EvaluatorAssignmentFilterSet
-from evaluations.forms import ScoreSheetForm, form_errors_from
+from evaluations.forms import ScoreSheetForm
 from evaluations.permissions import can_edit_score_sheet
 from evaluations.selectors import assignment_list_visible_to, score_sheet_list_visible_to
 from evaluations.ui_selectors import evaluator_criteria

@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common.forms import form_errors_from
 from common.roles import Role
 from common.views import roles_required
 from evaluations import services
-from evaluations.forms import AssignmentForm, GateDecisionForm, PanelResultForm, form_errors_from
+from evaluations.forms import AssignmentForm, GateDecisionForm, PanelResultForm
 from evaluations.models import Phase
 from evaluations.selectors import assignment_list_visible_to
 from evaluations.ui_selectors import (

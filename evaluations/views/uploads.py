@@ -13,13 +13,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from budget.selectors import gpu_usage_report_list_visible_to
 from budget.services import gpu_usage_upload
+from common.forms import form_errors_from
 from common.roles import Role, user_has_role
 from common.uploads import UploadRejected
 from common.views import query_subset, roles_required
 from consortia.selectors import user_affiliation
 from evaluations import services
 from evaluations.filters import ResultUploadFilterSet
-from evaluations.forms import GpuUsageUploadForm, ResultUploadForm, form_errors_from
+from evaluations.forms import GpuUsageUploadForm, ResultUploadForm
 from evaluations.selectors import phase_benchmarks_for_team, result_upload_list_visible_to
 from evaluations.ui_selectors import gpu_report_history, open_phases_for_team, result_upload_history
 from evaluations.uploads import ResultFileRejected
