@@ -40,12 +40,26 @@ sys.path.insert(0, str(ROOT))
 
 def ensure_database() -> None:
     name = DB.rsplit("/", 1)[1]
-    exists = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qtAc",
-                             f"SELECT 1 FROM pg_database WHERE datname='{name}'", "postgres"],
-                            capture_output=True, text=True, check=True).stdout.strip()
+    exists = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-qtAc",
+            f"SELECT 1 FROM pg_database WHERE datname='{name}'",
+            "postgres",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     if exists != "1":
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}", "postgres"],
-                       check=True)
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}", "postgres"],
+            check=True,
+        )
 
 
 def seed() -> str:
@@ -77,13 +91,17 @@ def seed() -> str:
             cur.execute("DELETE FROM evaluations_resultrow")
             cur.execute("DELETE FROM evaluations_resultupload WHERE file LIKE 'results/bench/%%'")
             Benchmark.objects.bulk_create(
-                [Benchmark(code=f"BENCH-{i:03d}", name=f"Synthetic {i}", category="knowledge") for i in range(BENCHMARKS)],
+                [
+                    Benchmark(code=f"BENCH-{i:03d}", name=f"Synthetic {i}", category="knowledge")
+                    for i in range(BENCHMARKS)
+                ],
                 ignore_conflicts=True,
             )
             uploads = -(-ROWS // BENCHMARKS)
             cur.execute(
                 """
-                INSERT INTO evaluations_resultupload (phase_id, consortium_id, uploaded_by_id, uploaded_at, file,
+                INSERT INTO evaluations_resultupload
+                    (phase_id, consortium_id, uploaded_by_id, uploaded_at, file,
                     display_name, sha256, size, format, encoding, row_count, is_current)
                 SELECT %s, c.ids[1 + g %% array_length(c.ids, 1)], %s, now() - (g || ' seconds')::interval,
                        'results/bench/' || g || '.csv', '=bench-' || g || '.csv',
@@ -94,9 +112,12 @@ def seed() -> str:
             )
             cur.execute(
                 """
-                INSERT INTO evaluations_resultrow (upload_id, benchmark_id, score, model_version, notes, source_row)
+                INSERT INTO evaluations_resultrow
+                    (upload_id, benchmark_id, score, model_version, notes, source_row)
                 SELECT u.id, b.id, round((random() * 100)::numeric, 4), 'v' || (u.id %% 7),
-                       CASE WHEN b.n %% 10 = 0 THEN '=HYPERLINK("http://x")' ELSE '평가 메모 ' || b.n END, b.n + 2
+                       CASE WHEN b.n %% 10 = 0 THEN '=HYPERLINK("http://x")'
+                            ELSE '평가 메모 ' || b.n END,
+                       b.n + 2
                 FROM (SELECT id FROM evaluations_resultupload WHERE file LIKE 'results/bench/%%') u
                 CROSS JOIN (SELECT id, row_number() OVER (ORDER BY code) AS n FROM evaluations_benchmark
                             WHERE code LIKE 'BENCH-%%') b
@@ -147,11 +168,24 @@ def peak_rss_kib(pid: int) -> int:
 def main() -> None:
     ensure_database()
     token = seed()
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=ENV, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=ENV, check=True
+    )
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "kai_portal.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
-         "--workers", "1", "--timeout", "600", "--log-level", "warning"],
-        cwd=ROOT, env=ENV,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "kai_portal.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "1",
+            "--timeout",
+            "600",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=ENV,
     )
     try:
         for _ in range(100):
@@ -160,10 +194,13 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        worker = int(subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()[0])
+        worker = int(
+            subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()[0]
+        )
         rss_before = peak_rss_kib(worker)
-        request = urllib.request.Request(f"http://127.0.0.1:{PORT}/api/v1/exports/results.csv",
-                                         headers={"Authorization": f"Token {token}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{PORT}/api/v1/exports/results.csv", headers={"Authorization": f"Token {token}"}
+        )
         t0 = time.perf_counter()
         lines = size = 0
         first_byte = None

@@ -24,13 +24,18 @@ class BudgetLineFilterSet(django_filters.FilterSet):
 class AllocationFilterSet(django_filters.FilterSet):
     consortium = django_filters.CharFilter(field_name="consortium__code", label=_("Consortium (code)"))
     line = django_filters.CharFilter(field_name="line__code", label=_("Budget line (code)"))
-    category = django_filters.MultipleChoiceFilter(field_name="line__category", choices=Category.choices,
-                                                   label=_("Category"))
+    category = django_filters.MultipleChoiceFilter(
+        field_name="line__category", choices=Category.choices, label=_("Category")
+    )
     status = django_filters.MultipleChoiceFilter(choices=Allocation.Status.choices, label=_("Status"))
     fiscal_year = django_filters.NumberFilter(field_name="line__fiscal_year", label=_("Fiscal year"))
     active_on = django_filters.DateFilter(method="filter_active_on", label=_("Active on (date)"))
-    starts_after = django_filters.DateFilter(field_name="period_start", lookup_expr="gte", label=_("Starts on or after"))
-    ends_before = django_filters.DateFilter(field_name="period_end", lookup_expr="lte", label=_("Ends on or before"))
+    starts_after = django_filters.DateFilter(
+        field_name="period_start", lookup_expr="gte", label=_("Starts on or after")
+    )
+    ends_before = django_filters.DateFilter(
+        field_name="period_end", lookup_expr="lte", label=_("Ends on or before")
+    )
 
     class Meta:
         model = Allocation
@@ -41,13 +46,20 @@ class AllocationFilterSet(django_filters.FilterSet):
 
 
 class ExecutionFilterSet(django_filters.FilterSet):
-    consortium = django_filters.CharFilter(field_name="allocation__consortium__code", label=_("Consortium (code)"))
+    consortium = django_filters.CharFilter(
+        field_name="allocation__consortium__code", label=_("Consortium (code)")
+    )
     line = django_filters.CharFilter(field_name="allocation__line__code", label=_("Budget line (code)"))
-    category = django_filters.MultipleChoiceFilter(field_name="allocation__line__category", choices=Category.choices,
-                                                   label=_("Category"))
+    category = django_filters.MultipleChoiceFilter(
+        field_name="allocation__line__category", choices=Category.choices, label=_("Category")
+    )
     status = django_filters.MultipleChoiceFilter(choices=Execution.Status.choices, label=_("Status"))
-    spent_after = django_filters.DateFilter(field_name="spent_on", lookup_expr="gte", label=_("Spent on or after"))
-    spent_before = django_filters.DateFilter(field_name="spent_on", lookup_expr="lte", label=_("Spent on or before"))
+    spent_after = django_filters.DateFilter(
+        field_name="spent_on", lookup_expr="gte", label=_("Spent on or after")
+    )
+    spent_before = django_filters.DateFilter(
+        field_name="spent_on", lookup_expr="lte", label=_("Spent on or before")
+    )
     q = django_filters.CharFilter(field_name="description", lookup_expr="icontains", label=_("Search"))
 
     class Meta:

@@ -26,7 +26,9 @@ GENESIS_HASH = "0" * 64
 # Any constant works; it just keeps our advisory lock apart from other users of pg_advisory_xact_lock.
 _CHAIN_LOCK_KEY = 0x4B41_4955_4449_54
 
-_request_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("kai_audit_request", default=None)
+_request_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "kai_audit_request", default=None
+)
 
 
 def _json_default(value):
@@ -54,21 +56,35 @@ def snapshot(obj: Model, fields: list[str] | None = None) -> dict:
     return json.loads(canonical(model_to_dict(obj, fields=fields)))
 
 
-def event_hash(*, prev_hash: str, occurred_at: dt.datetime, actor_id, actor_username: str, action: str,
-               object_type: str, object_id: str, object_repr: str, before, after, context) -> str:
-    payload = canonical({
-        "prev": prev_hash,
-        "at": occurred_at.astimezone(dt.UTC).isoformat(),
-        "actor": actor_id,
-        "actor_username": actor_username,
-        "action": action,
-        "type": object_type,
-        "id": object_id,
-        "repr": object_repr,
-        "before": before,
-        "after": after,
-        "context": context,
-    })
+def event_hash(
+    *,
+    prev_hash: str,
+    occurred_at: dt.datetime,
+    actor_id,
+    actor_username: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    object_repr: str,
+    before,
+    after,
+    context,
+) -> str:
+    payload = canonical(
+        {
+            "prev": prev_hash,
+            "at": occurred_at.astimezone(dt.UTC).isoformat(),
+            "actor": actor_id,
+            "actor_username": actor_username,
+            "action": action,
+            "type": object_type,
+            "id": object_id,
+            "repr": object_repr,
+            "before": before,
+            "after": after,
+            "context": context,
+        }
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -88,9 +104,18 @@ def reset_request_context(token: contextvars.Token) -> None:
     _request_context.reset(token)
 
 
-def audit_record(*, actor, action: str, target: Model | None = None, object_type: str | None = None,
-                 object_id: str | int | None = None, object_repr: str | None = None,
-                 before: dict | None = None, after: dict | None = None, extra: dict | None = None) -> AuditEvent:
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target: Model | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    object_repr: str | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    extra: dict | None = None,
+) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction (so it rolls back with the change)."""
     if target is not None:
         object_type = object_type or target._meta.label_lower
@@ -132,11 +157,22 @@ def audit_chain_verify() -> tuple[int, AuditEvent | None, str]:
     checked = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
         if event.prev_hash != prev:
-            return checked, event, "previous-hash link does not match the event before it (a row was removed or reordered)"
+            return (
+                checked,
+                event,
+                "previous-hash link does not match the event before it (a row was removed or reordered)",
+            )
         expected = event_hash(
-            prev_hash=event.prev_hash, occurred_at=event.occurred_at, actor_id=event.actor_id,
-            actor_username=event.actor_username, action=event.action, object_type=event.object_type,
-            object_id=event.object_id, object_repr=event.object_repr, before=event.before, after=event.after,
+            prev_hash=event.prev_hash,
+            occurred_at=event.occurred_at,
+            actor_id=event.actor_id,
+            actor_username=event.actor_username,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            object_repr=event.object_repr,
+            before=event.before,
+            after=event.after,
             context=event.context,
         )
         if expected != event.hash:

@@ -68,30 +68,52 @@ def _compute(program) -> dict:
     phases = list(Phase.objects.filter(program=program).order_by("order"))
     current = _current_phase(phases)
     snapshot = (
-        StandingsSnapshot.objects.filter(phase=current).order_by("-generation", "-id").first() if current else None
+        StandingsSnapshot.objects.filter(phase=current).order_by("-generation", "-id").first()
+        if current
+        else None
     )
     consortia = {c.pk: c for c in Consortium.objects.filter(program=program)}
     rows = []
-    for row in (snapshot.table if snapshot else []):
+    for row in snapshot.table if snapshot else []:
         team = consortia.get(row["consortium_id"])
         rows.append({**row, "code": team.code if team else None, "name": team.name if team else row["label"]})
     lines = [
-        {"code": line.code, "name": line.name, "fiscal_year": line.fiscal_year, "category": line.category,
-         "amount_krw": line.amount_krw, "allocated_krw": line.allocated_krw, "executed_krw": line.executed_krw,
-         "pending_krw": line.pending_krw, "remaining_krw": line.remaining_krw, "is_illustrative": line.is_illustrative}
+        {
+            "code": line.code,
+            "name": line.name,
+            "fiscal_year": line.fiscal_year,
+            "category": line.category,
+            "amount_krw": line.amount_krw,
+            "allocated_krw": line.allocated_krw,
+            "executed_krw": line.executed_krw,
+            "pending_krw": line.pending_krw,
+            "remaining_krw": line.remaining_krw,
+            "is_illustrative": line.is_illustrative,
+        }
         for line in budget_line_figures(program_id=program.pk)
     ]
     return {
         "program": {"code": program.code, "name_ko": program.name_ko, "name_en": program.name_en},
         "phases": [
-            {"code": p.code, "name": p.name, "order": p.order, "status": p.status,
-             "development_start": p.development_start, "showcase_on": p.showcase_on,
-             "evaluation_start": p.evaluation_start, "result_on": p.result_on, "teams_in": p.teams_in,
-             "teams_advancing": p.teams_advancing, "is_illustrative": p.is_illustrative}
+            {
+                "code": p.code,
+                "name": p.name,
+                "order": p.order,
+                "status": p.status,
+                "development_start": p.development_start,
+                "showcase_on": p.showcase_on,
+                "evaluation_start": p.evaluation_start,
+                "result_on": p.result_on,
+                "teams_in": p.teams_in,
+                "teams_advancing": p.teams_advancing,
+                "is_illustrative": p.is_illustrative,
+            }
             for p in phases
         ],
         "current_phase": current.code if current else None,
-        "standings": None if snapshot is None else {
+        "standings": None
+        if snapshot is None
+        else {
             "snapshot_id": snapshot.pk,
             "phase": current.code,
             "generation": snapshot.generation,
@@ -118,8 +140,13 @@ def _compute(program) -> dict:
             ],
         },
         "gpu": [
-            {"period": r.period_label, "consortium": r.consortium_code, "gpu_model": r.gpu_model,
-             "gpu_count": r.gpu_count, "gpu_hours": r.gpu_hours}
+            {
+                "period": r.period_label,
+                "consortium": r.consortium_code,
+                "gpu_model": r.gpu_model,
+                "gpu_count": r.gpu_count,
+                "gpu_hours": r.gpu_hours,
+            }
             for r in gpu_by_team_over_time(program_id=program.pk)
         ],
     }

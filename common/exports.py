@@ -8,7 +8,6 @@ with a single quote, in all three formats; numbers stay numbers. Every export ap
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import tempfile
@@ -53,7 +52,8 @@ class ExportSpec:
     filterset_class: type | None = None
     read_roles: frozenset = frozenset()
     # For rows that are not one queryset (e.g. a standings table kept as JSON):
-    # (user, query_params) -> (row_count, iterator of tuples in column order). Raises ValidationError on bad params.
+    # (user, query_params) -> (row_count, iterator of tuples in column order).
+    # Raises ValidationError on bad params.
     row_source: Callable | None = None
 
 
@@ -148,18 +148,30 @@ def _xlsx_file(headers: list[str], rows: Iterator[tuple], sheet_title: str):
     sheet = workbook.create_sheet(title=sheet_title[:31])
     sheet.append(headers)
     for row in rows:
-        sheet.append([
-            ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else (float(v) if isinstance(v, Decimal) else v)
-            for v in row
-        ])
+        sheet.append(
+            [
+                ILLEGAL_CHARACTERS_RE.sub("", v)
+                if isinstance(v, str)
+                else (float(v) if isinstance(v, Decimal) else v)
+                for v in row
+            ]
+        )
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
     workbook.save(spool)
     spool.seek(0)
     return spool
 
 
-def export_response(*, spec: ExportSpec, fmt: str, user, params: dict, filtered_qs: QuerySet | None = None,
-                    row_count: int | None = None, rows: Iterator[tuple] | None = None):
+def export_response(
+    *,
+    spec: ExportSpec,
+    fmt: str,
+    user,
+    params: dict,
+    filtered_qs: QuerySet | None = None,
+    row_count: int | None = None,
+    rows: Iterator[tuple] | None = None,
+):
     """Record the export in the audit trail, then send the rows in the asked format."""
     if filtered_qs is not None:
         row_count = filtered_qs.count()

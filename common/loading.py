@@ -61,7 +61,9 @@ def list_at(value: Any, path: str) -> list:
     return value
 
 
-def read(mapping: dict, key: str, path: str, parse: Callable[[Any, str], Any], default: Any = _MISSING) -> Any:
+def read(
+    mapping: dict, key: str, path: str, parse: Callable[[Any, str], Any], default: Any = _MISSING
+) -> Any:
     """``mapping[key]`` parsed by ``parse``; a missing key is an error unless a default is given."""
     where = f"{path}.{key}" if path else key
     if key not in mapping or mapping[key] is None:

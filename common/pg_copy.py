@@ -27,8 +27,10 @@ class _Cancelled(Exception):
 
 
 def copy_supported(qs: QuerySet, columns) -> bool:
-    return qs.db == "default" and connection.vendor == "postgresql" and all(
-        c.kind in ("text", "number", "bool", "datetime", "date") for c in columns
+    return (
+        qs.db == "default"
+        and connection.vendor == "postgresql"
+        and all(c.kind in ("text", "number", "bool", "datetime", "date") for c in columns)
     )
 
 

@@ -31,8 +31,12 @@ def api_token_create(*, user, name: str, created_by=None) -> tuple[ApiToken, str
         key_hash=api_token_hash(raw_key),
         created_by=created_by,
     )
-    audit_record(actor=created_by, action="create", target=token,
-                 after={"user": user.get_username(), "name": name, "prefix": token.prefix})
+    audit_record(
+        actor=created_by,
+        action="create",
+        target=token,
+        after={"user": user.get_username(), "name": name, "prefix": token.prefix},
+    )
     return token, raw_key
 
 

@@ -47,10 +47,12 @@ class UploadRejected(Exception):
         out = []
         for e in self.errors:
             where = ", ".join(
-                part for part in (
+                part
+                for part in (
                     _("row %(row)s") % {"row": e.row} if e.row is not None else "",
                     _("column %(column)s") % {"column": e.column} if e.column else "",
-                ) if part
+                )
+                if part
             )
             out.append(f"{self.filename}: {where}: {e.reason}" if where else f"{self.filename}: {e.reason}")
         return out
@@ -87,18 +89,48 @@ def read_table(*, file, columns: list[Column], max_bytes: int, max_rows: int) ->
     size = getattr(file, "size", None)
     if size is not None and size > max_bytes:
         # Refused by the size the upload declares, before a byte of it is read.
-        raise UploadRejected([RowError(None, None, _("file too large: %(size)s bytes; the limit is %(limit)s bytes")
-                                       % {"size": size, "limit": max_bytes})], filename)
+        raise UploadRejected(
+            [
+                RowError(
+                    None,
+                    None,
+                    _("file too large: %(size)s bytes; the limit is %(limit)s bytes")
+                    % {"size": size, "limit": max_bytes},
+                )
+            ],
+            filename,
+        )
     raw = _read_capped(file, max_bytes, filename)
     if not raw.strip():
         raise UploadRejected([RowError(None, None, _("the file is empty"))], filename)
     suffix = PurePath(filename).suffix.lower()
     if suffix not in (".csv", ".json"):
-        raise UploadRejected([RowError(None, None, _("wrong file type %(suffix)s: upload a .csv or .json file")
-                                       % {"suffix": suffix or _("(none)")})], filename)
+        raise UploadRejected(
+            [
+                RowError(
+                    None,
+                    None,
+                    _("wrong file type %(suffix)s: upload a .csv or .json file")
+                    % {"suffix": suffix or _("(none)")},
+                )
+            ],
+            filename,
+        )
     if raw.startswith(ZIP_MAGIC):
-        raise UploadRejected([RowError(None, None, _("this is a ZIP archive (e.g. an Excel workbook), not %(kind)s text; "
-                                                     "save it as CSV UTF-8") % {"kind": suffix[1:].upper()})], filename)
+        raise UploadRejected(
+            [
+                RowError(
+                    None,
+                    None,
+                    _(
+                        "this is a ZIP archive (e.g. an Excel workbook), not %(kind)s text; "
+                        "save it as CSV UTF-8"
+                    )
+                    % {"kind": suffix[1:].upper()},
+                )
+            ],
+            filename,
+        )
     text, encoding = decode_strict(raw, filename)
     sha256 = hashlib.sha256(raw).hexdigest()
     table = ParsedTable(filename=filename, sha256=sha256, size=len(raw), format=suffix[1:], encoding=encoding)
@@ -117,26 +149,43 @@ def _read_capped(file, max_bytes: int, filename: str) -> bytes:
     for chunk in reader:
         total += len(chunk)
         if total > max_bytes:
-            raise UploadRejected([RowError(None, None, _("file too large: more than %(limit)s bytes")
-                                           % {"limit": max_bytes})], filename)
+            raise UploadRejected(
+                [RowError(None, None, _("file too large: more than %(limit)s bytes") % {"limit": max_bytes})],
+                filename,
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
 
 def decode_strict(raw: bytes, filename: str) -> tuple[str, str]:
     if raw.startswith(UTF16_BOMS):
-        raise UploadRejected([RowError(None, None, _("UTF-16 text is not accepted; save the file as CSV UTF-8"))], filename)
+        raise UploadRejected(
+            [RowError(None, None, _("UTF-16 text is not accepted; save the file as CSV UTF-8"))], filename
+        )
     if b"\x00" in raw:
-        raise UploadRejected([RowError(None, None, _("the file contains NUL bytes: it is binary, not text"))], filename)
+        raise UploadRejected(
+            [RowError(None, None, _("the file contains NUL bytes: it is binary, not text"))], filename
+        )
     try:
         text, encoding = raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as utf8_error:
         try:
             text, encoding = raw.decode("cp949"), "cp949"
         except UnicodeDecodeError:
-            raise UploadRejected([RowError(None, None, _(
-                "the text is neither UTF-8 nor CP949 (invalid byte at offset %(offset)s); save the file as CSV UTF-8"
-            ) % {"offset": utf8_error.start})], filename) from None
+            raise UploadRejected(
+                [
+                    RowError(
+                        None,
+                        None,
+                        _(
+                            "the text is neither UTF-8 nor CP949 (invalid byte at offset %(offset)s); "
+                            "save the file as CSV UTF-8"
+                        )
+                        % {"offset": utf8_error.start},
+                    )
+                ],
+                filename,
+            ) from None
     # macOS writes Hangul decomposed (NFD); compare everything in composed form.
     return unicodedata.normalize("NFC", text), encoding
 
@@ -151,8 +200,13 @@ def _header_map(header: Iterable[str], columns: list[Column], filename: str) -> 
         name = raw_name.strip()
         canonical = lookup.get(name.lower())
         if canonical is None:
-            errors.append(RowError(1, name or f"#{index + 1}", _("unknown column; expected: %(cols)s")
-                                   % {"cols": ", ".join(c.name for c in columns)}))
+            errors.append(
+                RowError(
+                    1,
+                    name or f"#{index + 1}",
+                    _("unknown column; expected: %(cols)s") % {"cols": ", ".join(c.name for c in columns)},
+                )
+            )
         elif canonical in seen:
             errors.append(RowError(1, name, _("duplicate column")))
         else:
@@ -166,14 +220,20 @@ def _header_map(header: Iterable[str], columns: list[Column], filename: str) -> 
     return mapping
 
 
-def _csv_rows(text: str, columns: list[Column], max_rows: int, filename: str) -> list[tuple[int, dict[str, str]]]:
+def _csv_rows(
+    text: str, columns: list[Column], max_rows: int, filename: str
+) -> list[tuple[int, dict[str, str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise UploadRejected([RowError(1, None, _("not valid CSV: %(error)s") % {"error": exc})], filename) from None
+        raise UploadRejected(
+            [RowError(1, None, _("not valid CSV: %(error)s") % {"error": exc})], filename
+        ) from None
     if len(header) == 1 and any(sep in header[0] for sep in (";", "\t", "|")):
-        raise UploadRejected([RowError(1, None, _("wrong delimiter: columns must be separated by commas"))], filename)
+        raise UploadRejected(
+            [RowError(1, None, _("wrong delimiter: columns must be separated by commas"))], filename
+        )
     mapping = _header_map(header, columns, filename)
     rows, errors = [], []
     try:
@@ -182,11 +242,19 @@ def _csv_rows(text: str, columns: list[Column], max_rows: int, filename: str) ->
             if not any(v.strip() for v in values):
                 continue
             if len(rows) >= max_rows:
-                raise UploadRejected([RowError(line, None, _("too many rows: the limit is %(limit)s") % {"limit": max_rows})],
-                                     filename)
+                raise UploadRejected(
+                    [RowError(line, None, _("too many rows: the limit is %(limit)s") % {"limit": max_rows})],
+                    filename,
+                )
             if len(values) != len(header):
-                errors.append(RowError(line, None, _("expected %(expected)s values, found %(found)s")
-                                       % {"expected": len(header), "found": len(values)}))
+                errors.append(
+                    RowError(
+                        line,
+                        None,
+                        _("expected %(expected)s values, found %(found)s")
+                        % {"expected": len(header), "found": len(values)},
+                    )
+                )
                 continue
             rows.append((line, {mapping[i]: v.strip() for i, v in enumerate(values)}))
     except csv.Error as exc:
@@ -202,22 +270,30 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a number")
 
 
-def _json_rows(text: str, columns: list[Column], max_rows: int, filename: str) -> list[tuple[int, dict[str, str]]]:
+def _json_rows(
+    text: str, columns: list[Column], max_rows: int, filename: str
+) -> list[tuple[int, dict[str, str]]]:
     try:
         # Numbers stay as their text so the domain parses them as Decimal (no binary floats, no overflow).
         data = json.loads(text, parse_float=str, parse_int=str, parse_constant=_reject_constant)
     except RecursionError:
         raise UploadRejected([RowError(None, None, _("JSON nesting is too deep"))], filename) from None
     except ValueError as exc:
-        raise UploadRejected([RowError(None, None, _("not valid JSON: %(error)s") % {"error": exc})], filename) from None
+        raise UploadRejected(
+            [RowError(None, None, _("not valid JSON: %(error)s") % {"error": exc})], filename
+        ) from None
     if isinstance(data, dict) and set(data) == {"results"}:
         data = data["results"]
     if not isinstance(data, list):
-        raise UploadRejected([RowError(None, None, _('expected a list of objects (or {"results": [...]})'))], filename)
+        raise UploadRejected(
+            [RowError(None, None, _('expected a list of objects (or {"results": [...]})'))], filename
+        )
     if not data:
         raise UploadRejected([RowError(None, None, _("the file has no data rows"))], filename)
     if len(data) > max_rows:
-        raise UploadRejected([RowError(None, None, _("too many rows: the limit is %(limit)s") % {"limit": max_rows})], filename)
+        raise UploadRejected(
+            [RowError(None, None, _("too many rows: the limit is %(limit)s") % {"limit": max_rows})], filename
+        )
     names = {c.name for c in columns}
     required = [c.name for c in columns if c.required]
     rows, errors = [], []
@@ -247,8 +323,9 @@ def _json_rows(text: str, columns: list[Column], max_rows: int, filename: str) -
     return rows
 
 
-def decimal_cell(value: str, *, row: int, column: str, minimum: Decimal, maximum: Decimal,
-                 max_places: int = 4) -> tuple[Decimal | None, RowError | None]:
+def decimal_cell(
+    value: str, *, row: int, column: str, minimum: Decimal, maximum: Decimal, max_places: int = 4
+) -> tuple[Decimal | None, RowError | None]:
     """Parse a numeric cell; returns (value, None) or (None, error) — never raises."""
     try:
         number = Decimal(value)
@@ -257,8 +334,14 @@ def decimal_cell(value: str, *, row: int, column: str, minimum: Decimal, maximum
     if not number.is_finite():
         return None, RowError(row, column, _("not a finite number: %(value)r") % {"value": value[:40]})
     if number < minimum or number > maximum:
-        return None, RowError(row, column, _("%(value)s is out of range %(min)s..%(max)s")
-                              % {"value": value[:40], "min": minimum, "max": maximum})
+        return None, RowError(
+            row,
+            column,
+            _("%(value)s is out of range %(min)s..%(max)s")
+            % {"value": value[:40], "min": minimum, "max": maximum},
+        )
     if -number.as_tuple().exponent > max_places:
-        return None, RowError(row, column, _("too many decimal places (at most %(places)s)") % {"places": max_places})
+        return None, RowError(
+            row, column, _("too many decimal places (at most %(places)s)") % {"places": max_places}
+        )
     return number, None

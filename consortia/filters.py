@@ -13,7 +13,10 @@ class OrganizationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     kind = django_filters.MultipleChoiceFilter(choices=Organization.Kind.choices, label=_("Kind"))
     consortium = django_filters.ModelChoiceFilter(
-        queryset=Consortium.objects.all(), field_name="partnerships__consortium", label=_("Consortium"), distinct=True
+        queryset=Consortium.objects.all(),
+        field_name="partnerships__consortium",
+        label=_("Consortium"),
+        distinct=True,
     )
 
     class Meta:
@@ -27,9 +30,15 @@ class OrganizationFilterSet(django_filters.FilterSet):
 class ConsortiumFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     status = django_filters.MultipleChoiceFilter(choices=Consortium.Status.choices, label=_("Status"))
-    joined_after = django_filters.DateFilter(field_name="joined_on", lookup_expr="gte", label=_("Joined on or after"))
-    joined_before = django_filters.DateFilter(field_name="joined_on", lookup_expr="lte", label=_("Joined on or before"))
-    left_in_phase = django_filters.CharFilter(field_name="left_in_phase__code", label=_("Left in phase (code)"))
+    joined_after = django_filters.DateFilter(
+        field_name="joined_on", lookup_expr="gte", label=_("Joined on or after")
+    )
+    joined_before = django_filters.DateFilter(
+        field_name="joined_on", lookup_expr="lte", label=_("Joined on or before")
+    )
+    left_in_phase = django_filters.CharFilter(
+        field_name="left_in_phase__code", label=_("Left in phase (code)")
+    )
 
     class Meta:
         model = Consortium

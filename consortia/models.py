@@ -81,11 +81,16 @@ class Consortium(SourcedMixin):
         ELIMINATED = "eliminated", _("Eliminated")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="consortia", verbose_name=_("program"))
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="consortia", verbose_name=_("program")
+    )
     code = models.SlugField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=200)
     lead = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="led_consortia", verbose_name=_("lead organization")
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="led_consortia",
+        verbose_name=_("lead organization"),
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     joined_on = models.DateField(_("joined on"))
@@ -114,9 +119,12 @@ class Consortium(SourcedMixin):
                 violation_error_message=_("A consortium with this code already exists in the program."),
             ),
             models.CheckConstraint(
-                condition=Q(status="active", left_on__isnull=True) | (~Q(status="active") & Q(left_on__isnull=False)),
+                condition=Q(status="active", left_on__isnull=True)
+                | (~Q(status="active") & Q(left_on__isnull=False)),
                 name="consortium_left_on_matches_status",
-                violation_error_message=_("An active consortium has no leaving date; one that left must have one."),
+                violation_error_message=_(
+                    "An active consortium has no leaving date; one that left must have one."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")),

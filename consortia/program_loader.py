@@ -74,7 +74,9 @@ def program_load(*, data: dict) -> LoadReport:
 
     version = read(data, "format_version", "", integer)
     if version != SUPPORTED_FORMAT:
-        raise ProgramFileError("format_version", f"unsupported version {version}; this portal reads {SUPPORTED_FORMAT}")
+        raise ProgramFileError(
+            "format_version", f"unsupported version {version}; this portal reads {SUPPORTED_FORMAT}"
+        )
     report = LoadReport()
     context = LoadContext()
     _program_load(data, context, report)
@@ -202,7 +204,9 @@ def _consortia_load(data: dict, context: LoadContext, report: LoadReport) -> Non
                 ppath,
             )
         for j, raw_model in enumerate(list_at(node.get("models"), f"{path}.models")):
-            _foundation_model_load(consortium, mapping_at(raw_model, f"{path}.models[{j}]"), f"{path}.models[{j}]", report)
+            _foundation_model_load(
+                consortium, mapping_at(raw_model, f"{path}.models[{j}]"), f"{path}.models[{j}]", report
+            )
 
 
 def _foundation_model_load(consortium: Consortium, node: dict, path: str, report: LoadReport) -> None:
@@ -210,7 +214,9 @@ def _foundation_model_load(consortium: Consortium, node: dict, path: str, report
     allowed = set(FoundationModel.Modality.values)
     for k, modality in enumerate(modalities):
         if modality not in allowed:
-            raise ProgramFileError(f"{path}.modalities[{k}]", f"{modality!r} is not one of {', '.join(sorted(allowed))}")
+            raise ProgramFileError(
+                f"{path}.modalities[{k}]", f"{modality!r} is not one of {', '.join(sorted(allowed))}"
+            )
     sync_row(
         FoundationModel,
         {

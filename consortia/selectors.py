@@ -62,7 +62,8 @@ def organization_conflicts(*, organization_id: int, consortium_id: int) -> Partn
 def organization_conflicts_among(
     *, organization_ids: list[int], consortium_ids: list[int]
 ) -> dict[tuple[int, int], Partnership]:
-    """``organization_conflicts`` for many pairs in one query: {(organization_id, consortium_id): partnership}."""
+    """``organization_conflicts`` for many pairs in one query:
+    {(organization_id, consortium_id): partnership}."""
     found = Partnership.objects.filter(organization_id__in=organization_ids, consortium_id__in=consortium_ids)
     return {(p.organization_id, p.consortium_id): p for p in found}
 

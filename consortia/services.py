@@ -14,11 +14,18 @@ from consortia.models import Affiliation, Consortium, Organization, Partnership
 
 @transaction.atomic
 def partnership_add(
-    *, consortium: Consortium, organization: Organization, contribution: str = "", joined_on: dt.date, actor=None
+    *,
+    consortium: Consortium,
+    organization: Organization,
+    contribution: str = "",
+    joined_on: dt.date,
+    actor=None,
 ) -> Partnership:
     """Add an organization to a consortium. Side effects: writes Partnership; appends an audit event."""
     if not consortium.is_active:
-        raise ValidationError(_("%(team)s is no longer active; partners cannot be added.") % {"team": consortium})
+        raise ValidationError(
+            _("%(team)s is no longer active; partners cannot be added.") % {"team": consortium}
+        )
     partnership = Partnership(
         consortium=consortium, organization=organization, contribution=contribution, joined_on=joined_on
     )
@@ -48,13 +55,20 @@ def consortium_mark_departed(
     locked.exit_reason = reason
     locked.full_clean()
     locked.save(update_fields=["status", "left_on", "left_in_phase", "exit_reason"])
-    audit_record(actor=actor, action="update", target=locked, before=before,
-                 after=snapshot(locked, fields=["status", "left_on", "left_in_phase", "exit_reason"]))
+    audit_record(
+        actor=actor,
+        action="update",
+        target=locked,
+        before=before,
+        after=snapshot(locked, fields=["status", "left_on", "left_in_phase", "exit_reason"]),
+    )
     return locked
 
 
 @transaction.atomic
-def affiliation_set(*, user, organization: Organization, consortium: Consortium | None = None, title: str = "") -> Affiliation:
+def affiliation_set(
+    *, user, organization: Organization, consortium: Consortium | None = None, title: str = ""
+) -> Affiliation:
     affiliation, _created = Affiliation.objects.update_or_create(
         user=user, defaults={"organization": organization, "consortium": consortium, "title": title}
     )

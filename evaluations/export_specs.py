@@ -75,17 +75,32 @@ def _standings_rows(user, params):
     for row in sorted(snapshot.table, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["label"])):
         team = teams.get(row["consortium_id"])
         components = {c["key"]: c["points"] for c in row["components"]}
-        rows.append((
-            snapshot.phase.code, row["rank"], team.code if team else row["label"], team.name if team else "",
-            components.get("benchmark"), components.get("expert"), components.get("user"),
-            ";".join(f"{k}={v}" for k, v in components.items()),
-            row["total"], row["frontier_ratio"],
-            None if row["meets_frontier_threshold"] is None else ("true" if row["meets_frontier_threshold"] else "false"),
-            ";".join(f"{g['key']}={'pass' if g['passed'] else ('fail' if g['passed'] is False else 'missing')}"
-                     for g in row["gates"]),
-            row["outcome"], snapshot.pk, snapshot.generation, "true" if snapshot.is_official else "false",
-            snapshot.computed_at.isoformat(timespec="microseconds"),
-        ))
+        rows.append(
+            (
+                snapshot.phase.code,
+                row["rank"],
+                team.code if team else row["label"],
+                team.name if team else "",
+                components.get("benchmark"),
+                components.get("expert"),
+                components.get("user"),
+                ";".join(f"{k}={v}" for k, v in components.items()),
+                row["total"],
+                row["frontier_ratio"],
+                None
+                if row["meets_frontier_threshold"] is None
+                else ("true" if row["meets_frontier_threshold"] else "false"),
+                ";".join(
+                    f"{g['key']}={'pass' if g['passed'] else ('fail' if g['passed'] is False else 'missing')}"
+                    for g in row["gates"]
+                ),
+                row["outcome"],
+                snapshot.pk,
+                snapshot.generation,
+                "true" if snapshot.is_official else "false",
+                snapshot.computed_at.isoformat(timespec="microseconds"),
+            )
+        )
     return len(rows), iter(rows)
 
 
@@ -93,11 +108,28 @@ export_register(
     ExportSpec(
         name="standings",
         title=_("Standings (latest table of a phase)"),
-        columns=tuple(ExportColumn(h, h) for h in (
-            "phase", "rank", "consortium", "name", "benchmark", "expert", "user", "components", "total",
-            "frontier_ratio", "meets_frontier_threshold", "gates", "outcome", "snapshot_id", "generation",
-            "is_official", "computed_at",
-        )),
+        columns=tuple(
+            ExportColumn(h, h)
+            for h in (
+                "phase",
+                "rank",
+                "consortium",
+                "name",
+                "benchmark",
+                "expert",
+                "user",
+                "components",
+                "total",
+                "frontier_ratio",
+                "meets_frontier_threshold",
+                "gates",
+                "outcome",
+                "snapshot_id",
+                "generation",
+                "is_official",
+                "computed_at",
+            )
+        ),
         row_source=_standings_rows,
         read_roles=READERS,
     )

@@ -21,8 +21,12 @@ from evaluations.models import (
 
 class PhaseFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Phase.Status.choices, label=_("Status"))
-    result_after = django_filters.DateFilter(field_name="result_on", lookup_expr="gte", label=_("Result on or after"))
-    result_before = django_filters.DateFilter(field_name="result_on", lookup_expr="lte", label=_("Result on or before"))
+    result_after = django_filters.DateFilter(
+        field_name="result_on", lookup_expr="gte", label=_("Result on or after")
+    )
+    result_before = django_filters.DateFilter(
+        field_name="result_on", lookup_expr="lte", label=_("Result on or before")
+    )
 
     class Meta:
         model = Phase
@@ -32,7 +36,9 @@ class PhaseFilterSet(django_filters.FilterSet):
 class BenchmarkFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     category = django_filters.MultipleChoiceFilter(choices=Benchmark.Category.choices, label=_("Category"))
-    phase = django_filters.CharFilter(field_name="phase_entries__phase__code", label=_("Phase (code)"), distinct=True)
+    phase = django_filters.CharFilter(
+        field_name="phase_entries__phase__code", label=_("Phase (code)"), distinct=True
+    )
 
     class Meta:
         model = Benchmark
@@ -58,7 +64,9 @@ class ResultUploadFilterSet(_PhaseConsortiumFilters):
 
 class ResultRowFilterSet(django_filters.FilterSet):
     phase = django_filters.CharFilter(field_name="upload__phase__code", label=_("Phase (code)"))
-    consortium = django_filters.CharFilter(field_name="upload__consortium__code", label=_("Consortium (code)"))
+    consortium = django_filters.CharFilter(
+        field_name="upload__consortium__code", label=_("Consortium (code)")
+    )
     benchmark = django_filters.CharFilter(field_name="benchmark__code", label=_("Benchmark (code)"))
     current = django_filters.BooleanFilter(field_name="upload__is_current", label=_("Current upload only"))
 
@@ -77,8 +85,12 @@ class EvaluatorAssignmentFilterSet(_PhaseConsortiumFilters):
 
 class ScoreSheetFilterSet(django_filters.FilterSet):
     phase = django_filters.CharFilter(field_name="assignment__phase__code", label=_("Phase (code)"))
-    consortium = django_filters.CharFilter(field_name="assignment__consortium__code", label=_("Consortium (code)"))
-    evaluator = django_filters.CharFilter(field_name="assignment__evaluator__username", label=_("Evaluator (username)"))
+    consortium = django_filters.CharFilter(
+        field_name="assignment__consortium__code", label=_("Consortium (code)")
+    )
+    evaluator = django_filters.CharFilter(
+        field_name="assignment__evaluator__username", label=_("Evaluator (username)")
+    )
     status = django_filters.MultipleChoiceFilter(choices=ScoreSheet.Status.choices, label=_("Status"))
 
     class Meta:
@@ -96,13 +108,16 @@ class StandingsSnapshotFilterSet(django_filters.FilterSet):
         fields = ("is_official",)
 
 
-
 class CriterionScoreFilterSet(django_filters.FilterSet):
     """The score-sheet filters, applied through each score's sheet (for the evaluation-detail export)."""
 
     phase = django_filters.CharFilter(field_name="sheet__assignment__phase__code", label=_("Phase (code)"))
-    consortium = django_filters.CharFilter(field_name="sheet__assignment__consortium__code", label=_("Consortium (code)"))
-    evaluator = django_filters.CharFilter(field_name="sheet__assignment__evaluator__username", label=_("Evaluator (username)"))
+    consortium = django_filters.CharFilter(
+        field_name="sheet__assignment__consortium__code", label=_("Consortium (code)")
+    )
+    evaluator = django_filters.CharFilter(
+        field_name="sheet__assignment__evaluator__username", label=_("Evaluator (username)")
+    )
     status = django_filters.MultipleChoiceFilter(
         field_name="sheet__status", choices=ScoreSheet.Status.choices, label=_("Status")
     )

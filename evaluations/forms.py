@@ -102,7 +102,10 @@ class GateDecisionForm(AccessibleForm):
         widget=forms.RadioSelect,
     )
     evidence = forms.CharField(
-        label=_("Evidence"), required=False, max_length=MAX_GATE_TEXT, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Evidence"),
+        required=False,
+        max_length=MAX_GATE_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     reason = forms.CharField(
         label=_("Written reason"),

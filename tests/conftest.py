@@ -31,7 +31,9 @@ def kai_program(db, program_data):
 def make_user(db):
     """make_user(role, organization="KAIST", consortium=None) -> a user with that role and affiliation."""
 
-    def factory(role: Role | None, organization: str = "Ministry of Science and ICT", consortium: str | None = None):
+    def factory(
+        role: Role | None, organization: str = "Ministry of Science and ICT", consortium: str | None = None
+    ):
         user = get_user_model().objects.create_user(
             username=f"user{next(_counter)}", password="not-a-real-password-1234"
         )

@@ -36,7 +36,10 @@ def test_app_environment_points_at_the_compose_services():
         env = SERVICES[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "kai_portal.settings.production"
         db = SERVICES["db"]["environment"]
-        assert env["DATABASE_URL"] == f"postgres://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@db:5432/{db['POSTGRES_DB']}"
+        assert (
+            env["DATABASE_URL"]
+            == f"postgres://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@db:5432/{db['POSTGRES_DB']}"
+        )
         assert env["REDIS_URL"].startswith("redis://redis:6379/")
         # The same readers the settings use accept these values.
         import os
@@ -79,7 +82,10 @@ def test_redis_broker_never_evicts():
 
 def test_postgres_major_version_matches_the_ci_server():
     assert SERVICES["db"]["image"] == "postgres:15"
-    assert settings.DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.sqlite3")
+    assert settings.DATABASES["default"]["ENGINE"] in (
+        "django.db.backends.postgresql",
+        "django.db.backends.sqlite3",
+    )
 
 
 def test_image_collects_static_files_with_the_production_storage():
@@ -96,13 +102,23 @@ def test_production_storage_collects_every_static_file(tmp_path):
     import sys
 
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
-    env.update(DJANGO_SETTINGS_MODULE="kai_portal.settings.production", SECRET_KEY="x" * 60,
-               ALLOWED_HOSTS="portal.example.go.kr")
-    code = (
-        "import django, sys; from django.conf import settings; settings.STATIC_ROOT = sys.argv[1]; django.setup(); "
-        "from django.core.management import call_command; call_command('collectstatic', interactive=False, verbosity=0)"
+    env.update(
+        DJANGO_SETTINGS_MODULE="kai_portal.settings.production",
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="portal.example.go.kr",
     )
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=180)
+    code = (
+        "import django, sys; from django.conf import settings; settings.STATIC_ROOT = sys.argv[1]; "
+        "django.setup(); from django.core.management import call_command; "
+        "call_command('collectstatic', interactive=False, verbosity=0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "staticfiles.json").is_file()

@@ -21,8 +21,10 @@ def axes_on(settings):
 
 def test_login_brute_force_is_locked_out(client, kai_program, make_user, axes_on, settings):
     user = make_user(Role.AUDITOR, organization="Board of Audit and Inspection")
-    codes = [client.post("/login/", {"username": user.username, "password": "wrong-password"}).status_code
-             for _ in range(3)]
+    codes = [
+        client.post("/login/", {"username": user.username, "password": "wrong-password"}).status_code
+        for _ in range(3)
+    ]
     assert codes == [200, 200, 429]
     # Locked now: even the right password is refused for this username+IP pair.
     locked = client.post("/login/", {"username": user.username, "password": "not-a-real-password-1234"})
@@ -30,8 +32,11 @@ def test_login_brute_force_is_locked_out(client, kai_program, make_user, axes_on
     assert "_auth_user_id" not in client.session
     assert "locked" in locked.content.decode().lower() or "잠겼" in locked.content.decode()
     # Another address is not locked out by someone else's failures.
-    other = client.post("/login/", {"username": user.username, "password": "not-a-real-password-1234"},
-                        REMOTE_ADDR="198.51.100.7")
+    other = client.post(
+        "/login/",
+        {"username": user.username, "password": "not-a-real-password-1234"},
+        REMOTE_ADDR="198.51.100.7",
+    )
     assert other.status_code == 302
 
 
@@ -48,7 +53,9 @@ def test_api_session_writes_require_csrf(kai_program, make_user):
     staff = make_user(Role.MINISTRY_STAFF)
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(staff)
-    response = strict.post("/api/v1/tokens/", {"user": staff.pk, "name": "x"}, content_type="application/json")
+    response = strict.post(
+        "/api/v1/tokens/", {"user": staff.pk, "name": "x"}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
 

@@ -13,7 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
-    "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], 'name': str(settings.DATABASES['default']['NAME']), "
+    "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
+    "'name': str(settings.DATABASES['default']['NAME']), "
     "'cache': settings.CACHES['default']['BACKEND'], 'broker': settings.CELERY_BROKER_URL, "
     "'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'debug': settings.DEBUG, 'lang': settings.LANGUAGE_CODE, "
     "'tz': settings.TIME_ZONE, 'hosts': settings.ALLOWED_HOSTS}))"
@@ -24,7 +25,9 @@ ENV_KEYS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS",
 def _run(env: dict[str, str], settings_module: str = "kai_portal.settings.local", code: str = PROBE):
     clean = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
     clean.update(env, DJANGO_SETTINGS_MODULE=settings_module)
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
 
 
 def _settings(env: dict[str, str], settings_module: str = "kai_portal.settings.local") -> dict:
@@ -97,7 +100,11 @@ def test_check_deploy_is_clean_with_production_environment():
     clean.update(env, DJANGO_SETTINGS_MODULE="kai_portal.settings.production")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout

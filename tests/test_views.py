@@ -36,8 +36,14 @@ def test_admin_lists_the_six_consortia_for_ministry_staff(client, kai_program, m
     response = client.get("/admin/consortia/consortium/")
     assert response.status_code == 200
     body = response.content.decode()
-    for name in ("LG AI연구원 컨소시엄", "SK텔레콤 컨소시엄", "업스테이지 컨소시엄", "네이버클라우드 컨소시엄",
-                 "NC AI 컨소시엄", "모티프테크놀로지스 컨소시엄"):
+    for name in (
+        "LG AI연구원 컨소시엄",
+        "SK텔레콤 컨소시엄",
+        "업스테이지 컨소시엄",
+        "네이버클라우드 컨소시엄",
+        "NC AI 컨소시엄",
+        "모티프테크놀로지스 컨소시엄",
+    ):
         assert name in body
     lg = kai_program.consortia.get(code="LG")
     detail = client.get(f"/admin/consortia/consortium/{lg.pk}/change/").content.decode()

@@ -27,9 +27,23 @@ class BudgetLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BudgetLine
-        fields = ("id", "program", "code", "name", "fiscal_year", "category", "amount_krw", "allocated_krw",
-                  "released_krw", "executed_krw", "pending_krw", "remaining_krw", "unspent_krw", "is_illustrative",
-                  "source_note")
+        fields = (
+            "id",
+            "program",
+            "code",
+            "name",
+            "fiscal_year",
+            "category",
+            "amount_krw",
+            "allocated_krw",
+            "released_krw",
+            "executed_krw",
+            "pending_krw",
+            "remaining_krw",
+            "unspent_krw",
+            "is_illustrative",
+            "source_note",
+        )
 
 
 class AllocationSerializer(serializers.ModelSerializer):
@@ -43,9 +57,27 @@ class AllocationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Allocation
-        fields = ("id", "line", "category", "consortium", "period_start", "period_end", "planned_period_end",
-                  "amount_krw", "gpu_model", "gpu_count", "gpu_hours", "status", "frozen_on", "frozen_in_phase",
-                  "released_krw", "executed_krw", "pending_krw", "is_illustrative", "source_note")
+        fields = (
+            "id",
+            "line",
+            "category",
+            "consortium",
+            "period_start",
+            "period_end",
+            "planned_period_end",
+            "amount_krw",
+            "gpu_model",
+            "gpu_count",
+            "gpu_hours",
+            "status",
+            "frozen_on",
+            "frozen_in_phase",
+            "released_krw",
+            "executed_krw",
+            "pending_krw",
+            "is_illustrative",
+            "source_note",
+        )
 
 
 class ExecutionSerializer(serializers.ModelSerializer):
@@ -57,9 +89,23 @@ class ExecutionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Execution
-        fields = ("id", "allocation", "consortium", "line", "spent_on", "amount_krw", "description", "evidence_name",
-                  "evidence_sha256", "status", "recorded_by", "recorded_at", "decided_by", "decided_at",
-                  "decision_note")
+        fields = (
+            "id",
+            "allocation",
+            "consortium",
+            "line",
+            "spent_on",
+            "amount_krw",
+            "description",
+            "evidence_name",
+            "evidence_sha256",
+            "status",
+            "recorded_by",
+            "recorded_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        )
 
 
 class GpuUsageEntrySerializer(serializers.ModelSerializer):
@@ -68,8 +114,17 @@ class GpuUsageEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GpuUsageEntry
-        fields = ("id", "consortium", "month", "gpu_model", "gpu_hours", "notes", "row_number", "is_current",
-                  "report")
+        fields = (
+            "id",
+            "consortium",
+            "month",
+            "gpu_model",
+            "gpu_hours",
+            "notes",
+            "row_number",
+            "is_current",
+            "report",
+        )
 
 
 class AllocationRoomSerializer(serializers.Serializer):
@@ -122,7 +177,9 @@ class AllocationInputSerializer(serializers.Serializer):
     amount_krw = KrwField()
     period_start = serializers.DateField()
     period_end = serializers.DateField()
-    gpu_model = serializers.CharField(max_length=40, required=False, allow_null=True, allow_blank=True, default=None)
+    gpu_model = serializers.CharField(
+        max_length=40, required=False, allow_null=True, allow_blank=True, default=None
+    )
     gpu_count = serializers.IntegerField(required=False, allow_null=True, default=None)
     source_note = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
 

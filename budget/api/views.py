@@ -57,7 +57,9 @@ class BudgetLineViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = s.BudgetLineInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         line = services.budget_line_create(actor=request.user, **data.validated_data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=line.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=line.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=s.AmendInputSerializer, responses={201: s.BudgetLineAmendmentSerializer})
     @action(detail=True, methods=["post"])
@@ -65,14 +67,19 @@ class BudgetLineViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """Change the line's amount, with a reason (refused below what is already allocated)."""
         data = s.AmendInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        amendment = services.budget_line_amend(line=self.get_object(), actor=request.user, **data.validated_data)
+        amendment = services.budget_line_amend(
+            line=self.get_object(), actor=request.user, **data.validated_data
+        )
         return Response(s.BudgetLineAmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.BudgetLineAmendmentSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def amendments(self, request, pk=None):
-        return Response(s.BudgetLineAmendmentSerializer(budget_line_amendment_list(line_id=self.get_object().pk),
-                                                        many=True).data)
+        return Response(
+            s.BudgetLineAmendmentSerializer(
+                budget_line_amendment_list(line_id=self.get_object().pk), many=True
+            ).data
+        )
 
 
 class AllocationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -96,13 +103,17 @@ class AllocationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         v = dict(data.validated_data)
         v["gpu_model"] = v.get("gpu_model") or None
         allocation = services.allocation_create(actor=request.user, **v)
-        return Response(self.get_serializer(self.get_queryset().get(pk=allocation.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=allocation.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
-        parameters=[OpenApiParameter("line", OpenApiTypes.STR, required=True, description="budget line code"),
-                    OpenApiParameter("consortium", OpenApiTypes.STR, required=True, description="consortium code"),
-                    OpenApiParameter("fiscal_year", OpenApiTypes.INT, required=False)],
+        parameters=[
+            OpenApiParameter("line", OpenApiTypes.STR, required=True, description="budget line code"),
+            OpenApiParameter("consortium", OpenApiTypes.STR, required=True, description="consortium code"),
+            OpenApiParameter("fiscal_year", OpenApiTypes.INT, required=False),
+        ],
         responses={200: s.AllocationRoomSerializer},
     )
     @action(detail=False, methods=["get"])
@@ -157,8 +168,9 @@ class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def approve(self, request, pk=None):
         data = s.DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        execution = services.execution_approve(execution=self.get_object(), actor=request.user,
-                                               note=data.validated_data["note"])
+        execution = services.execution_approve(
+            execution=self.get_object(), actor=request.user, note=data.validated_data["note"]
+        )
         return Response(self.get_serializer(execution).data)
 
     @extend_schema(request=s.RejectInputSerializer, responses={200: s.ExecutionSerializer})
@@ -166,8 +178,9 @@ class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def reject(self, request, pk=None):
         data = s.RejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        execution = services.execution_reject(execution=self.get_object(), actor=request.user,
-                                              reason=data.validated_data["note"])
+        execution = services.execution_reject(
+            execution=self.get_object(), actor=request.user, reason=data.validated_data["note"]
+        )
         return Response(self.get_serializer(execution).data)
 
 
@@ -187,13 +200,17 @@ class GpuUsageViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         history = self.request.query_params.get("history") in ("1", "true")
         return gpu_usage_list_visible_to(user=self.request.user, current_only=not history)
 
-    @extend_schema(request=s.GpuUsageUploadInputSerializer, responses={201: s.GpuUsageEntrySerializer(many=True)})
+    @extend_schema(
+        request=s.GpuUsageUploadInputSerializer, responses={201: s.GpuUsageEntrySerializer(many=True)}
+    )
     def create(self, request, *args, **kwargs):
         data = s.GpuUsageUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.gpu_usage_upload(actor=request.user, **data.validated_data)
-        return Response(s.GpuUsageEntrySerializer(report.entries.select_related("consortium").all(), many=True).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            s.GpuUsageEntrySerializer(report.entries.select_related("consortium").all(), many=True).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 __all__ = ["READERS"]

@@ -4,29 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='BudgetLine',
+            name="BudgetLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_illustrative', models.BooleanField(default=False, help_text='Made up for demonstration; not a published fact.', verbose_name='illustrative')),
-                ('source_note', models.CharField(blank=True, max_length=500, verbose_name='source / note')),
-                ('code', models.SlugField(max_length=40, verbose_name='code')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('fiscal_year', models.PositiveSmallIntegerField(verbose_name='fiscal year')),
-                ('category', models.CharField(choices=[('gpu', 'GPU'), ('data_purchase', 'Data purchase'), ('data_processing', 'Data processing'), ('talent_matching', 'Talent matching'), ('broadcast_data', 'Broadcast data'), ('operations', 'Operations')], max_length=30, verbose_name='category')),
-                ('amount_krw', models.BigIntegerField(verbose_name='amount (KRW)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "is_illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Made up for demonstration; not a published fact.",
+                        verbose_name="illustrative",
+                    ),
+                ),
+                ("source_note", models.CharField(blank=True, max_length=500, verbose_name="source / note")),
+                ("code", models.SlugField(max_length=40, verbose_name="code")),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("fiscal_year", models.PositiveSmallIntegerField(verbose_name="fiscal year")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("gpu", "GPU"),
+                            ("data_purchase", "Data purchase"),
+                            ("data_processing", "Data processing"),
+                            ("talent_matching", "Talent matching"),
+                            ("broadcast_data", "Broadcast data"),
+                            ("operations", "Operations"),
+                        ],
+                        max_length=30,
+                        verbose_name="category",
+                    ),
+                ),
+                ("amount_krw", models.BigIntegerField(verbose_name="amount (KRW)")),
             ],
             options={
-                'verbose_name': 'budget line',
-                'verbose_name_plural': 'budget lines',
-                'ordering': ('program', 'fiscal_year', 'code'),
+                "verbose_name": "budget line",
+                "verbose_name_plural": "budget lines",
+                "ordering": ("program", "fiscal_year", "code"),
             },
         ),
     ]

@@ -5,26 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('budget', '0001_initial'),
-        ('consortia', '0001_initial'),
+        ("budget", "0001_initial"),
+        ("consortia", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='budgetline',
-            name='program',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='budget_lines', to='consortia.program', verbose_name='program'),
+            model_name="budgetline",
+            name="program",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="budget_lines",
+                to="consortia.program",
+                verbose_name="program",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budgetline',
-            constraint=models.UniqueConstraint(fields=('program', 'code'), name='budget_line_unique_code_per_program', violation_error_message='A budget line with this code already exists in the program.'),
+            model_name="budgetline",
+            constraint=models.UniqueConstraint(
+                fields=("program", "code"),
+                name="budget_line_unique_code_per_program",
+                violation_error_message="A budget line with this code already exists in the program.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budgetline',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_krw__gt', 0)), name='budget_line_amount_positive', violation_error_message='A budget line amount must be a positive number of won.'),
+            model_name="budgetline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_krw__gt", 0)),
+                name="budget_line_amount_positive",
+                violation_error_message="A budget line amount must be a positive number of won.",
+            ),
         ),
     ]

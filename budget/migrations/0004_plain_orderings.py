@@ -4,42 +4,73 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('budget', '0003_ledger'),
+        ("budget", "0003_ledger"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='allocation',
-            options={'ordering': ('line_id', 'period_start', 'id'), 'verbose_name': 'allocation', 'verbose_name_plural': 'allocations'},
+            name="allocation",
+            options={
+                "ordering": ("line_id", "period_start", "id"),
+                "verbose_name": "allocation",
+                "verbose_name_plural": "allocations",
+            },
         ),
         migrations.AlterModelOptions(
-            name='budgetlineamendment',
-            options={'ordering': ('line_id', 'amended_at', 'id'), 'verbose_name': 'budget line amendment', 'verbose_name_plural': 'budget line amendments'},
+            name="budgetlineamendment",
+            options={
+                "ordering": ("line_id", "amended_at", "id"),
+                "verbose_name": "budget line amendment",
+                "verbose_name_plural": "budget line amendments",
+            },
         ),
         migrations.AlterModelOptions(
-            name='categorycap',
-            options={'ordering': ('program_id', 'category', 'fiscal_year'), 'verbose_name': 'per-team category cap', 'verbose_name_plural': 'per-team category caps'},
+            name="categorycap",
+            options={
+                "ordering": ("program_id", "category", "fiscal_year"),
+                "verbose_name": "per-team category cap",
+                "verbose_name_plural": "per-team category caps",
+            },
         ),
         migrations.AlterModelOptions(
-            name='execution',
-            options={'ordering': ('allocation_id', 'spent_on', 'id'), 'verbose_name': 'execution', 'verbose_name_plural': 'executions'},
+            name="execution",
+            options={
+                "ordering": ("allocation_id", "spent_on", "id"),
+                "verbose_name": "execution",
+                "verbose_name_plural": "executions",
+            },
         ),
         migrations.AlterModelOptions(
-            name='gpunote',
-            options={'ordering': ('program_id', 'period_start', 'id'), 'verbose_name': 'GPU note', 'verbose_name_plural': 'GPU notes'},
+            name="gpunote",
+            options={
+                "ordering": ("program_id", "period_start", "id"),
+                "verbose_name": "GPU note",
+                "verbose_name_plural": "GPU notes",
+            },
         ),
         migrations.AlterModelOptions(
-            name='gpuusageentry',
-            options={'ordering': ('consortium_id', 'month', 'gpu_model', '-id'), 'verbose_name': 'GPU usage entry', 'verbose_name_plural': 'GPU usage entries'},
+            name="gpuusageentry",
+            options={
+                "ordering": ("consortium_id", "month", "gpu_model", "-id"),
+                "verbose_name": "GPU usage entry",
+                "verbose_name_plural": "GPU usage entries",
+            },
         ),
         migrations.AlterModelOptions(
-            name='gpuusagereport',
-            options={'ordering': ('-uploaded_at', '-id'), 'verbose_name': 'GPU usage report', 'verbose_name_plural': 'GPU usage reports'},
+            name="gpuusagereport",
+            options={
+                "ordering": ("-uploaded_at", "-id"),
+                "verbose_name": "GPU usage report",
+                "verbose_name_plural": "GPU usage reports",
+            },
         ),
         migrations.AlterModelOptions(
-            name='referencefigure',
-            options={'ordering': ('program_id', 'code'), 'verbose_name': 'reference figure', 'verbose_name_plural': 'reference figures'},
+            name="referencefigure",
+            options={
+                "ordering": ("program_id", "code"),
+                "verbose_name": "reference figure",
+                "verbose_name_plural": "reference figures",
+            },
         ),
     ]

@@ -1,6 +1,7 @@
 """One place that maps domain errors to HTTP (services never return status codes).
 
-Error shape, for every 4xx: {"detail": str, "code": str, "errors": {field: [msg]} | [{"row","column","reason"}]}.
+Error shape, for every 4xx:
+{"detail": str, "code": str, "errors": {field: [msg]} | [{"row","column","reason"}]}.
 """
 
 from __future__ import annotations
@@ -32,8 +33,12 @@ def api_exception_handler(exc, context):
         # The database went away mid-request (restart, failover, a killed session). The service's
         # transaction was rolled back with it; the client should simply send the request again.
         return Response(
-            {"detail": _("The database connection was lost while handling this request; try again in a moment."),
-             "code": "database_unavailable"},
+            {
+                "detail": _(
+                    "The database connection was lost while handling this request; try again in a moment."
+                ),
+                "code": "database_unavailable",
+            },
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "5"},
         )
@@ -51,13 +56,17 @@ def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             errors = exc.message_dict
-            detail = "; ".join(f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in errors.items())
+            detail = "; ".join(
+                f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in errors.items()
+            )
         else:
             errors = {"non_field_errors": exc.messages}
             detail = " ".join(exc.messages)
         code = getattr(exc, "code", None) or "invalid"
         # A stale optimistic-concurrency write is a conflict, not bad input: the client should reload.
-        status_code = status.HTTP_409_CONFLICT if code in ("stale", "stale_write") else status.HTTP_400_BAD_REQUEST
+        status_code = (
+            status.HTTP_409_CONFLICT if code in ("stale", "stale_write") else status.HTTP_400_BAD_REQUEST
+        )
         return Response({"detail": detail, "code": code, "errors": errors}, status=status_code)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
@@ -81,6 +90,9 @@ def page_not_found(request, exception):
     """``handler404``: a path under /api/ that matches no route (e.g. ``/api/v1/phases//open/``) answers in
     the API's JSON error shape, like every other API 404; the browser keeps the 404 page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": str(exceptions.NotFound.default_detail), "code": "not_found"}, status=404,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"detail": str(exceptions.NotFound.default_detail), "code": "not_found"},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
     return defaults.page_not_found(request, exception)

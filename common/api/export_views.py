@@ -36,9 +36,11 @@ class ExportView(APIView):
             OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, description="export name"),
             OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(FORMATS)),
         ],
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="the export file"),
-                   403: OpenApiResponse(description="not allowed for this role"),
-                   404: OpenApiResponse(description="unknown export")},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="the export file"),
+            403: OpenApiResponse(description="not allowed for this role"),
+            404: OpenApiResponse(description="unknown export"),
+        },
     )
     def get(self, request, name: str, fmt: str):
         spec = export_specs().get(name)
@@ -49,8 +51,14 @@ class ExportView(APIView):
         params = {k: v for k, v in request.query_params.items()}
         if spec.row_source is not None:
             row_count, rows = spec.row_source(request.user, request.query_params)
-            return export_response(spec=spec, fmt=fmt, user=request.user, params=params, row_count=row_count,
-                                   rows=(tuple(neutralise(v) for v in row) for row in rows))
+            return export_response(
+                spec=spec,
+                fmt=fmt,
+                user=request.user,
+                params=params,
+                row_count=row_count,
+                rows=(tuple(neutralise(v) for v in row) for row in rows),
+            )
         qs = spec.queryset(request.user)
         if spec.filterset_class is not None:
             filterset = spec.filterset_class(request.query_params, queryset=qs, request=request)

@@ -30,7 +30,11 @@ class RolePermission(BasePermission):
         if not (user and user.is_authenticated):
             return False
         if request.method in SAFE_METHODS:
-            allowed = view.get_read_roles() if hasattr(view, "get_read_roles") else getattr(view, "read_roles", ALL_ROLES)
+            allowed = (
+                view.get_read_roles()
+                if hasattr(view, "get_read_roles")
+                else getattr(view, "read_roles", ALL_ROLES)
+            )
         elif hasattr(view, "get_write_roles"):
             allowed = view.get_write_roles()
         else:

@@ -11,7 +11,9 @@ _ERROR_SCHEMA = {
         "code": {"type": "string"},
         "file": {"type": "string", "description": "the rejected upload's file name"},
         "errors": {
-            "description": "per field: a list of messages; for a rejected upload: every (row, column, reason)",
+            "description": (
+                "per field: a list of messages; for a rejected upload: every (row, column, reason)"
+            ),
             "oneOf": [
                 {"type": "object", "additionalProperties": True},
                 {
@@ -47,7 +49,7 @@ def document_error_responses(result, generator, request, public):
     contract rather than only its 2xx answers."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
     # (503 is left off only for ping, which never touches the database.)
-    for path, operations in result.get("paths", {}).items():
+    for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
@@ -69,8 +71,11 @@ def document_error_responses(result, generator, request, public):
                         parameter.setdefault("allowEmptyValue", True)
             responses = operation.setdefault("responses", {})
             for code in sorted(codes):
-                responses.setdefault(code, {
-                    "description": _ERROR_DESCRIPTIONS[code],
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                })
+                responses.setdefault(
+                    code,
+                    {
+                        "description": _ERROR_DESCRIPTIONS[code],
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
     return result

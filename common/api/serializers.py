@@ -10,8 +10,19 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = (
-            "id", "occurred_at", "actor", "actor_username", "action", "object_type", "object_id", "object_repr",
-            "before", "after", "context", "prev_hash", "hash",
+            "id",
+            "occurred_at",
+            "actor",
+            "actor_username",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+            "context",
+            "prev_hash",
+            "hash",
         )
 
 
@@ -20,11 +31,23 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiToken
-        fields = ("id", "name", "user", "username", "prefix", "created_at", "last_used_at", "revoked_at", "is_active")
+        fields = (
+            "id",
+            "name",
+            "user",
+            "username",
+            "prefix",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+            "is_active",
+        )
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):
-    key = serializers.CharField(read_only=True, help_text="The token key. Shown once; only its hash is stored.")
+    key = serializers.CharField(
+        read_only=True, help_text="The token key. Shown once; only its hash is stored."
+    )
 
     class Meta(ApiTokenSerializer.Meta):
         fields = (*ApiTokenSerializer.Meta.fields, "key")

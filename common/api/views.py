@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import NotFound
 from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from common.api.pagination import LargeTableCursorPagination
-from common.dashboard import dashboard_summary
 from common.api.permissions import READERS, STAFF, RolePermission
 from common.api.serializers import (
     ApiTokenCreatedSerializer,
@@ -16,6 +15,7 @@ from common.api.serializers import (
     ApiTokenSerializer,
     AuditEventSerializer,
 )
+from common.dashboard import dashboard_summary
 from common.filters import ApiTokenFilterSet, AuditEventFilterSet
 from common.models import ApiToken
 from common.selectors import audit_event_list
@@ -71,8 +71,15 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(ApiTokenSerializer(token).data)
 
 
-@extend_schema(responses={200: {"type": "object", "description": "program, phases, current standings with "
-                                "freshness, budget figures and GPU allocation"}})
+@extend_schema(
+    responses={
+        200: {
+            "type": "object",
+            "description": "program, phases, current standings with "
+            "freshness, budget figures and GPU allocation",
+        }
+    }
+)
 @api_view(["GET"])
 @permission_classes([RolePermission])
 def dashboard_summary_view(request):

@@ -16,16 +16,37 @@ class PartnershipSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Partnership
-        fields = ("id", "organization", "role", "contribution", "joined_on", "left_on", "is_illustrative", "source_note")
+        fields = (
+            "id",
+            "organization",
+            "role",
+            "contribution",
+            "joined_on",
+            "left_on",
+            "is_illustrative",
+            "source_note",
+        )
 
 
 class FoundationModelSerializer(serializers.ModelSerializer):
     class Meta:
         model = FoundationModel
         fields = (
-            "id", "name", "version", "architecture", "total_parameters", "active_parameters", "context_length",
-            "modalities", "from_scratch_declared", "open_weights", "license", "released_on", "is_planned",
-            "is_illustrative", "source_note",
+            "id",
+            "name",
+            "version",
+            "architecture",
+            "total_parameters",
+            "active_parameters",
+            "context_length",
+            "modalities",
+            "from_scratch_declared",
+            "open_weights",
+            "license",
+            "released_on",
+            "is_planned",
+            "is_illustrative",
+            "source_note",
         )
 
 
@@ -38,8 +59,22 @@ class ConsortiumSerializer(serializers.ModelSerializer):
     class Meta:
         model = Consortium
         fields = (
-            "id", "code", "name", "program", "lead", "status", "joined_on", "left_on", "left_in_phase",
-            "exit_reason", "is_wildcard", "strategy", "is_illustrative", "source_note", "partners", "models",
+            "id",
+            "code",
+            "name",
+            "program",
+            "lead",
+            "status",
+            "joined_on",
+            "left_on",
+            "left_in_phase",
+            "exit_reason",
+            "is_wildcard",
+            "strategy",
+            "is_illustrative",
+            "source_note",
+            "partners",
+            "models",
         )
 
 

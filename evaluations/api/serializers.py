@@ -38,8 +38,19 @@ class RubricComponentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RubricComponent
-        fields = ("id", "key", "name", "order", "weight", "max_points", "source", "panel_size", "note",
-                  "is_illustrative", "criteria")
+        fields = (
+            "id",
+            "key",
+            "name",
+            "order",
+            "weight",
+            "max_points",
+            "source",
+            "panel_size",
+            "note",
+            "is_illustrative",
+            "criteria",
+        )
 
 
 class RubricGateSerializer(serializers.ModelSerializer):
@@ -65,9 +76,25 @@ class PhaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Phase
         fields = (
-            "id", "code", "order", "name", "program", "status", "development_start", "showcase_on",
-            "evaluation_start", "result_on", "teams_in", "teams_advancing", "frontier_threshold",
-            "standings_generation", "finalized_at", "is_illustrative", "source_note", "components", "gates",
+            "id",
+            "code",
+            "order",
+            "name",
+            "program",
+            "status",
+            "development_start",
+            "showcase_on",
+            "evaluation_start",
+            "result_on",
+            "teams_in",
+            "teams_advancing",
+            "frontier_threshold",
+            "standings_generation",
+            "finalized_at",
+            "is_illustrative",
+            "source_note",
+            "components",
+            "gates",
             "benchmark_set",
         )
 
@@ -83,8 +110,17 @@ class BenchmarkSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Benchmark
-        fields = ("id", "code", "name", "category", "higher_is_better", "scale", "is_illustrative", "source_note",
-                  "reference_scores")
+        fields = (
+            "id",
+            "code",
+            "name",
+            "category",
+            "higher_is_better",
+            "scale",
+            "is_illustrative",
+            "source_note",
+            "reference_scores",
+        )
 
 
 class ResultRowSerializer(serializers.ModelSerializer):
@@ -102,8 +138,20 @@ class ResultUploadSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ResultUpload
-        fields = ("id", "phase", "consortium", "uploaded_by", "uploaded_at", "display_name", "sha256", "size",
-                  "format", "encoding", "row_count", "is_current")
+        fields = (
+            "id",
+            "phase",
+            "consortium",
+            "uploaded_by",
+            "uploaded_at",
+            "display_name",
+            "sha256",
+            "size",
+            "format",
+            "encoding",
+            "row_count",
+            "is_current",
+        )
 
 
 class ResultUploadDetailSerializer(ResultUploadSerializer):
@@ -126,7 +174,9 @@ class EvaluatorAssignmentSerializer(serializers.ModelSerializer):
 
 class CriterionScoreSerializer(serializers.ModelSerializer):
     criterion_key = serializers.CharField(source="criterion.key", read_only=True)
-    max_points = serializers.DecimalField(source="criterion.max_points", max_digits=6, decimal_places=2, read_only=True)
+    max_points = serializers.DecimalField(
+        source="criterion.max_points", max_digits=6, decimal_places=2, read_only=True
+    )
 
     class Meta:
         model = CriterionScore
@@ -141,8 +191,17 @@ class ScoreSheetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ScoreSheet
-        fields = ("id", "phase", "consortium", "evaluator", "status", "version", "updated_at", "submitted_at",
-                  "scores")
+        fields = (
+            "id",
+            "phase",
+            "consortium",
+            "evaluator",
+            "status",
+            "version",
+            "updated_at",
+            "submitted_at",
+            "scores",
+        )
 
 
 class GateResultSerializer(serializers.ModelSerializer):
@@ -153,8 +212,19 @@ class GateResultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GateResult
-        fields = ("id", "phase", "gate", "consortium", "passed", "reason", "evidence", "decided_by", "decided_at",
-                  "is_illustrative", "source_note")
+        fields = (
+            "id",
+            "phase",
+            "gate",
+            "consortium",
+            "passed",
+            "reason",
+            "evidence",
+            "decided_by",
+            "decided_at",
+            "is_illustrative",
+            "source_note",
+        )
 
 
 class PanelResultSerializer(serializers.ModelSerializer):
@@ -165,8 +235,19 @@ class PanelResultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PanelResult
-        fields = ("id", "phase", "consortium", "component", "criterion", "points", "panel_size", "note",
-                  "entered_at", "is_illustrative", "source_note")
+        fields = (
+            "id",
+            "phase",
+            "consortium",
+            "component",
+            "criterion",
+            "points",
+            "panel_size",
+            "note",
+            "entered_at",
+            "is_illustrative",
+            "source_note",
+        )
 
 
 class StandingsSnapshotSerializer(serializers.ModelSerializer):
@@ -175,8 +256,20 @@ class StandingsSnapshotSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StandingsSnapshot
-        fields = ("id", "phase", "generation", "inputs_hash", "computed_at", "duration_ms", "trigger", "cut_count",
-                  "cut_line_tie", "is_official", "is_stale", "table")
+        fields = (
+            "id",
+            "phase",
+            "generation",
+            "inputs_hash",
+            "computed_at",
+            "duration_ms",
+            "trigger",
+            "cut_count",
+            "cut_line_tie",
+            "is_official",
+            "is_stale",
+            "table",
+        )
 
     def get_is_stale(self, obj) -> bool:
         return obj.generation < obj.phase.standings_generation
@@ -210,7 +303,9 @@ class ScoreInputSerializer(serializers.Serializer):
 
 
 class ScoreSheetInputSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, help_text="The version the edit is based on (stale writes get 409).")
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version the edit is based on (stale writes get 409)."
+    )
     scores = ScoreInputSerializer(many=True)
     submit = serializers.BooleanField(default=False)
 
@@ -251,24 +346,32 @@ class PanelResultInputSerializer(serializers.Serializer):
         component = RubricComponent.objects.filter(phase=attrs["phase"], key=attrs["component"]).first()
         if component is None:
             message = _("%(phase)s has no rubric component %(key)r.") % {
-                "phase": attrs["phase"].code, "key": attrs["component"]}
+                "phase": attrs["phase"].code,
+                "key": attrs["component"],
+            }
             raise serializers.ValidationError({"component": message})
         criterion = None
         if attrs["criterion"]:
             criterion = RubricCriterion.objects.filter(component=component, key=attrs["criterion"]).first()
             if criterion is None:
                 message = _("%(component)s has no criterion %(key)r.") % {
-                    "component": component.key, "key": attrs["criterion"]}
+                    "component": component.key,
+                    "key": attrs["criterion"],
+                }
                 raise serializers.ValidationError({"criterion": message})
         return {**attrs, "component": component, "criterion": criterion}
 
 
 class WeightsInputSerializer(serializers.Serializer):
-    weights = serializers.DictField(child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0))
+    weights = serializers.DictField(
+        child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0)
+    )
 
 
 class WhatIfInputSerializer(serializers.Serializer):
     weights = serializers.DictField(
-        child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0), required=False, allow_null=True
+        child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0),
+        required=False,
+        allow_null=True,
     )
     cut_count = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)

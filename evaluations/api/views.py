@@ -33,7 +33,6 @@ from evaluations.models import (
     RubricComponent,
     RubricCriterion,
     RubricGate,
-    ScoreSheet,
     StandingsSnapshot,
 )
 from evaluations.selectors import (
@@ -60,10 +59,16 @@ class PhaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return phase_list().prefetch_related(
-            Prefetch("components", queryset=RubricComponent.objects.order_by("order").prefetch_related(
-                Prefetch("criteria", queryset=RubricCriterion.objects.order_by("order")))),
+            Prefetch(
+                "components",
+                queryset=RubricComponent.objects.order_by("order").prefetch_related(
+                    Prefetch("criteria", queryset=RubricCriterion.objects.order_by("order"))
+                ),
+            ),
             Prefetch("gates", queryset=RubricGate.objects.order_by("key")),
-            Prefetch("benchmark_set", queryset=PhaseBenchmark.objects.select_related("benchmark", "consortium")),
+            Prefetch(
+                "benchmark_set", queryset=PhaseBenchmark.objects.select_related("benchmark", "consortium")
+            ),
         )
 
     def _run(self, service, **kwargs):
@@ -96,17 +101,19 @@ class PhaseViewSet(viewsets.ReadOnlyModelViewSet):
     def finalize_preview(self, request, pk=None):
         """What finalizing would change: who advances, who is eliminated or disqualified, what blocks it."""
         preview = services.phase_finalize_preview(phase=self.get_object())
-        return Response({
-            "phase": preview.phase.code,
-            "can_finalize": preview.can_finalize,
-            "problems": preview.problems,
-            "advancing": preview.advancing,
-            "eliminated_on_points": preview.eliminated_on_points,
-            "disqualified_by_gate": preview.disqualified_by_gate,
-            "not_ranked": [{"team": team, "missing": missing} for team, missing in preview.not_ranked],
-            "next_phase": preview.next_phase.code if preview.next_phase else None,
-            "table": preview.table.as_rows(),
-        })
+        return Response(
+            {
+                "phase": preview.phase.code,
+                "can_finalize": preview.can_finalize,
+                "problems": preview.problems,
+                "advancing": preview.advancing,
+                "eliminated_on_points": preview.eliminated_on_points,
+                "disqualified_by_gate": preview.disqualified_by_gate,
+                "not_ranked": [{"team": team, "missing": missing} for team, missing in preview.not_ranked],
+                "next_phase": preview.next_phase.code if preview.next_phase else None,
+                "table": preview.table.as_rows(),
+            }
+        )
 
     @extend_schema(request=None, responses={200: s.StandingsSnapshotSerializer})
     @action(detail=True, methods=["post"])
@@ -129,16 +136,26 @@ class PhaseViewSet(viewsets.ReadOnlyModelViewSet):
         """Standings under other weights and/or cut count, with a sensitivity check; nothing is saved."""
         data = s.WhatIfInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.standings_what_if(phase=self.get_object(), weights=data.validated_data.get("weights"),
-                                            cut_count=data.validated_data.get("cut_count"))
-        return Response({
-            "stable": result.stable,
-            "changes": [{"team": t, "current": a, "what_if": b} for t, a, b in result.changes],
-            "sensitivity": [{"removed": x.removed, "changes": [{"team": t, "current": a, "without": b}
-                                                               for t, a, b in x.changes]} for x in result.sensitivity],
-            "current": result.current.as_rows(),
-            "table": result.table.as_rows(),
-        })
+        result = services.standings_what_if(
+            phase=self.get_object(),
+            weights=data.validated_data.get("weights"),
+            cut_count=data.validated_data.get("cut_count"),
+        )
+        return Response(
+            {
+                "stable": result.stable,
+                "changes": [{"team": t, "current": a, "what_if": b} for t, a, b in result.changes],
+                "sensitivity": [
+                    {
+                        "removed": x.removed,
+                        "changes": [{"team": t, "current": a, "without": b} for t, a, b in x.changes],
+                    }
+                    for x in result.sensitivity
+                ],
+                "current": result.current.as_rows(),
+                "table": result.table.as_rows(),
+            }
+        )
 
 
 class BenchmarkViewSet(viewsets.ReadOnlyModelViewSet):
@@ -186,13 +203,17 @@ class ResultUploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         data.is_valid(raise_exception=True)
         upload = services.result_upload_create(actor=request.user, **data.validated_data)
         # Read it back the way retrieve does: rows with their benchmarks in one prefetch, not one query a row.
-        upload = self.get_queryset().prefetch_related(
-            Prefetch("rows", queryset=ResultRow.objects.select_related("benchmark"))
-        ).get(pk=upload.pk)
+        upload = (
+            self.get_queryset()
+            .prefetch_related(Prefetch("rows", queryset=ResultRow.objects.select_related("benchmark")))
+            .get(pk=upload.pk)
+        )
         return Response(s.ResultUploadDetailSerializer(upload).data, status=status.HTTP_201_CREATED)
 
 
-class EvaluatorAssignmentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+class EvaluatorAssignmentViewSet(
+    mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Who evaluates which team. Staff assign (conflicts of interest are refused with the reason);
     evaluators see only their own assignments."""
 
@@ -205,7 +226,9 @@ class EvaluatorAssignmentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMix
         return assignment_list_visible_to(user=self.request.user)
 
     def get_serializer_class(self):
-        return s.EvaluatorAssignInputSerializer if self.action == "create" else s.EvaluatorAssignmentSerializer
+        return (
+            s.EvaluatorAssignInputSerializer if self.action == "create" else s.EvaluatorAssignmentSerializer
+        )
 
     @extend_schema(request=s.EvaluatorAssignInputSerializer, responses={201: s.EvaluatorAssignmentSerializer})
     def create(self, request, *args, **kwargs):
@@ -237,9 +260,13 @@ class ScoreSheetViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = s.ScoreSheetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         saved = services.score_sheet_save(
-            sheet=sheet, actor=request.user, expected_version=data.validated_data["version"],
-            scores=[ScoreInput(criterion_id=x["criterion"], points=x["points"], comment=x["comment"])
-                    for x in data.validated_data["scores"]],
+            sheet=sheet,
+            actor=request.user,
+            expected_version=data.validated_data["version"],
+            scores=[
+                ScoreInput(criterion_id=x["criterion"], points=x["points"], comment=x["comment"])
+                for x in data.validated_data["scores"]
+            ],
             submit=data.validated_data["submit"],
         )
         return Response(s.ScoreSheetSerializer(self.get_queryset().get(pk=saved.pk)).data)
@@ -267,8 +294,14 @@ class GateResultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = s.GateResultInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        result = services.gate_result_record(gate=v["gate"], consortium=v["consortium"], passed=v["passed"],
-                                             reason=v["reason"], evidence=v["evidence"], actor=request.user)
+        result = services.gate_result_record(
+            gate=v["gate"],
+            consortium=v["consortium"],
+            passed=v["passed"],
+            reason=v["reason"],
+            evidence=v["evidence"],
+            actor=request.user,
+        )
         return Response(s.GateResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
@@ -281,7 +314,9 @@ class PanelResultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     write_roles = STAFF
 
     def get_queryset(self):
-        qs = PanelResult.objects.select_related("phase", "consortium", "component", "criterion").order_by("id")
+        qs = PanelResult.objects.select_related("phase", "consortium", "component", "criterion").order_by(
+            "id"
+        )
         phase = self.request.query_params.get("phase")
         return qs.filter(phase__code=phase) if phase else qs
 
@@ -291,8 +326,14 @@ class PanelResultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         result = services.panel_result_record(
-            phase=v["phase"], consortium=v["consortium"], component=v["component"], criterion=v["criterion"],
-            points=v["points"], panel_size=v["panel_size"], note=v["note"], actor=request.user,
+            phase=v["phase"],
+            consortium=v["consortium"],
+            component=v["component"],
+            criterion=v["criterion"],
+            points=v["points"],
+            panel_size=v["panel_size"],
+            note=v["note"],
+            actor=request.user,
         )
         return Response(s.PanelResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
@@ -303,7 +344,11 @@ def _snapshots_visible_to(user):
     qs = StandingsSnapshot.objects.select_related("phase")
     if can_read_everything(user) or user_has_role(user, Role.EVALUATOR):
         return qs
-    latest = StandingsSnapshot.objects.filter(phase=OuterRef("phase")).order_by("-generation", "-id").values("pk")[:1]
+    latest = (
+        StandingsSnapshot.objects.filter(phase=OuterRef("phase"))
+        .order_by("-generation", "-id")
+        .values("pk")[:1]
+    )
     return qs.filter(Q(phase__status=Phase.Status.FINALIZED) & (Q(is_official=True) | Q(pk=Subquery(latest))))
 
 

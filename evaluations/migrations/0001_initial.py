@@ -5,73 +5,202 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('consortia', '0001_initial'),
+        ("consortia", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Benchmark',
+            name="Benchmark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_illustrative', models.BooleanField(default=False, help_text='Made up for demonstration; not a published fact.', verbose_name='illustrative')),
-                ('source_note', models.CharField(blank=True, max_length=500, verbose_name='source / note')),
-                ('code', models.CharField(max_length=50, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('category', models.CharField(choices=[('knowledge', 'Knowledge'), ('reasoning', 'Reasoning'), ('math', 'Math'), ('coding', 'Coding'), ('agentic_coding', 'Agentic coding'), ('agent', 'Agent'), ('instruction_following', 'Instruction following'), ('long_context', 'Long context'), ('korean', 'Korean'), ('korean_math', 'Korean math'), ('safety', 'Safety'), ('multimodal', 'Multimodal')], max_length=30, verbose_name='category')),
-                ('higher_is_better', models.BooleanField(default=True, verbose_name='higher is better')),
-                ('scale', models.DecimalField(decimal_places=2, default=100, max_digits=10, verbose_name='scale')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "is_illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Made up for demonstration; not a published fact.",
+                        verbose_name="illustrative",
+                    ),
+                ),
+                ("source_note", models.CharField(blank=True, max_length=500, verbose_name="source / note")),
+                ("code", models.CharField(max_length=50, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("knowledge", "Knowledge"),
+                            ("reasoning", "Reasoning"),
+                            ("math", "Math"),
+                            ("coding", "Coding"),
+                            ("agentic_coding", "Agentic coding"),
+                            ("agent", "Agent"),
+                            ("instruction_following", "Instruction following"),
+                            ("long_context", "Long context"),
+                            ("korean", "Korean"),
+                            ("korean_math", "Korean math"),
+                            ("safety", "Safety"),
+                            ("multimodal", "Multimodal"),
+                        ],
+                        max_length=30,
+                        verbose_name="category",
+                    ),
+                ),
+                ("higher_is_better", models.BooleanField(default=True, verbose_name="higher is better")),
+                (
+                    "scale",
+                    models.DecimalField(decimal_places=2, default=100, max_digits=10, verbose_name="scale"),
+                ),
             ],
             options={
-                'verbose_name': 'benchmark',
-                'verbose_name_plural': 'benchmarks',
-                'ordering': ('code',),
-                'constraints': [models.CheckConstraint(condition=models.Q(('scale__gt', 0)), name='benchmark_scale_positive', violation_error_message='The benchmark scale must be positive.')],
+                "verbose_name": "benchmark",
+                "verbose_name_plural": "benchmarks",
+                "ordering": ("code",),
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("scale__gt", 0)),
+                        name="benchmark_scale_positive",
+                        violation_error_message="The benchmark scale must be positive.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Phase',
+            name="Phase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_illustrative', models.BooleanField(default=False, help_text='Made up for demonstration; not a published fact.', verbose_name='illustrative')),
-                ('source_note', models.CharField(blank=True, max_length=500, verbose_name='source / note')),
-                ('code', models.SlugField(max_length=40, verbose_name='code')),
-                ('order', models.PositiveSmallIntegerField(verbose_name='order')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('development_start', models.DateField(blank=True, null=True, verbose_name='development start')),
-                ('showcase_on', models.DateField(blank=True, null=True, verbose_name='showcase')),
-                ('evaluation_start', models.DateField(blank=True, null=True, verbose_name='evaluation start')),
-                ('result_on', models.DateField(blank=True, null=True, verbose_name='result date')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('evaluating', 'Evaluating'), ('finalized', 'Finalized')], default='draft', max_length=20, verbose_name='status')),
-                ('teams_in', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='teams entering')),
-                ('teams_advancing', models.PositiveSmallIntegerField(verbose_name='teams that advance')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='phases', to='consortia.program', verbose_name='program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "is_illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Made up for demonstration; not a published fact.",
+                        verbose_name="illustrative",
+                    ),
+                ),
+                ("source_note", models.CharField(blank=True, max_length=500, verbose_name="source / note")),
+                ("code", models.SlugField(max_length=40, verbose_name="code")),
+                ("order", models.PositiveSmallIntegerField(verbose_name="order")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "development_start",
+                    models.DateField(blank=True, null=True, verbose_name="development start"),
+                ),
+                ("showcase_on", models.DateField(blank=True, null=True, verbose_name="showcase")),
+                (
+                    "evaluation_start",
+                    models.DateField(blank=True, null=True, verbose_name="evaluation start"),
+                ),
+                ("result_on", models.DateField(blank=True, null=True, verbose_name="result date")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("open", "Open"),
+                            ("evaluating", "Evaluating"),
+                            ("finalized", "Finalized"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "teams_in",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="teams entering"),
+                ),
+                ("teams_advancing", models.PositiveSmallIntegerField(verbose_name="teams that advance")),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="phases",
+                        to="consortia.program",
+                        verbose_name="program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phase',
-                'verbose_name_plural': 'phases',
-                'ordering': ('program', 'order'),
-                'constraints': [models.UniqueConstraint(fields=('program', 'code'), name='phase_unique_code_per_program', violation_error_message='A phase with this code already exists in the program.'), models.UniqueConstraint(fields=('program', 'order'), name='phase_unique_order_per_program', violation_error_message='Another phase of the program already has this order.'), models.CheckConstraint(condition=models.Q(('result_on__isnull', True), ('evaluation_start__isnull', True), ('result_on__gte', models.F('evaluation_start')), _connector='OR'), name='phase_result_after_evaluation_start', violation_error_message='The result date cannot be before the evaluation starts.')],
+                "verbose_name": "phase",
+                "verbose_name_plural": "phases",
+                "ordering": ("program", "order"),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("program", "code"),
+                        name="phase_unique_code_per_program",
+                        violation_error_message="A phase with this code already exists in the program.",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("program", "order"),
+                        name="phase_unique_order_per_program",
+                        violation_error_message="Another phase of the program already has this order.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("result_on__isnull", True),
+                            ("evaluation_start__isnull", True),
+                            ("result_on__gte", models.F("evaluation_start")),
+                            _connector="OR",
+                        ),
+                        name="phase_result_after_evaluation_start",
+                        violation_error_message="The result date cannot be before the evaluation starts.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReferenceScore',
+            name="ReferenceScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_illustrative', models.BooleanField(default=False, help_text='Made up for demonstration; not a published fact.', verbose_name='illustrative')),
-                ('source_note', models.CharField(blank=True, max_length=500, verbose_name='source / note')),
-                ('reference_model', models.CharField(max_length=100, verbose_name='reference model')),
-                ('score', models.DecimalField(decimal_places=3, max_digits=10, verbose_name='score')),
-                ('benchmark', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reference_scores', to='evaluations.benchmark', verbose_name='benchmark')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "is_illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Made up for demonstration; not a published fact.",
+                        verbose_name="illustrative",
+                    ),
+                ),
+                ("source_note", models.CharField(blank=True, max_length=500, verbose_name="source / note")),
+                ("reference_model", models.CharField(max_length=100, verbose_name="reference model")),
+                ("score", models.DecimalField(decimal_places=3, max_digits=10, verbose_name="score")),
+                (
+                    "benchmark",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reference_scores",
+                        to="evaluations.benchmark",
+                        verbose_name="benchmark",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reference score',
-                'verbose_name_plural': 'reference scores',
-                'ordering': ('benchmark', 'reference_model'),
-                'constraints': [models.UniqueConstraint(fields=('benchmark', 'reference_model'), name='reference_score_unique_pair', violation_error_message='This reference model already has a score on this benchmark.')],
+                "verbose_name": "reference score",
+                "verbose_name_plural": "reference scores",
+                "ordering": ("benchmark", "reference_model"),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("benchmark", "reference_model"),
+                        name="reference_score_unique_pair",
+                        violation_error_message="This reference model already has a score on this benchmark.",
+                    )
+                ],
             },
         ),
     ]

@@ -24,7 +24,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 DEBUG = env_bool("DEBUG", False)
 # A development-only key is used when none is given; production.py refuses to start without one.
-SECRET_KEY = env_str("SECRET_KEY") or "dev-only-insecure-key-for-local-demo-never-use-in-production-0123456789"
+SECRET_KEY = (
+    env_str("SECRET_KEY") or "dev-only-insecure-key-for-local-demo-never-use-in-production-0123456789"
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -158,7 +160,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
@@ -191,7 +198,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "K-AI Portal API",
-    "DESCRIPTION": "Sovereign AI foundation model program (독자 AI 파운데이션 모델 프로젝트) data for dashboards and auditors.",
+    "DESCRIPTION": (
+        "Sovereign AI foundation model program (독자 AI 파운데이션 모델 프로젝트) "
+        "data for dashboards and auditors."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -16,7 +16,9 @@ ROLE_USERS = {
 
 @pytest.fixture
 def role_users(kai_program, make_user):
-    return {role: make_user(role, organization=org, consortium=team) for role, (org, team) in ROLE_USERS.items()}
+    return {
+        role: make_user(role, organization=org, consortium=team) for role, (org, team) in ROLE_USERS.items()
+    }
 
 
 @pytest.fixture

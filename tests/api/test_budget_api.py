@@ -12,8 +12,14 @@ BN = 1_000_000_000
 
 
 def _allocate(client, **overrides):
-    body = {"line": "FY25-DATA", "consortium": "LG", "amount_krw": 1 * BN, "period_start": "2026-07-01",
-            "period_end": "2026-12-31", **overrides}
+    body = {
+        "line": "FY25-DATA",
+        "consortium": "LG",
+        "amount_krw": 1 * BN,
+        "period_start": "2026-07-01",
+        "period_end": "2026-12-31",
+        **overrides,
+    }
     return client.post("/api/v1/allocations/", body, format="json")
 
 
@@ -61,17 +67,26 @@ def test_allocation_created_and_room_shrinks(api_as):
 
 
 def test_member_sees_only_own_team_allocations(api_as):
-    codes = {a["consortium"] for a in api_as(Role.CONSORTIUM_MEMBER).get("/api/v1/allocations/", {"limit": 200}).json()["results"]}
+    codes = {
+        a["consortium"]
+        for a in api_as(Role.CONSORTIUM_MEMBER).get("/api/v1/allocations/", {"limit": 200}).json()["results"]
+    }
     assert codes == {"LG"}
-    all_codes = {a["consortium"] for a in api_as(Role.AUDITOR).get("/api/v1/allocations/", {"limit": 200}).json()["results"]}
+    all_codes = {
+        a["consortium"]
+        for a in api_as(Role.AUDITOR).get("/api/v1/allocations/", {"limit": 200}).json()["results"]
+    }
     assert {"LG", "UPSTAGE", "MOTIF", "NCAI"} <= all_codes
 
 
 def test_budget_line_amend_is_recorded(api_as):
     client = api_as(Role.MINISTRY_STAFF)
     line = BudgetLine.objects.get(code="FY25-TALENT")
-    response = client.post(f"/api/v1/budget-lines/{line.pk}/amend/", {"new_amount_krw": 6 * BN, "reason": "supplementary"},
-                           format="json")
+    response = client.post(
+        f"/api/v1/budget-lines/{line.pk}/amend/",
+        {"new_amount_krw": 6 * BN, "reason": "supplementary"},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     assert (response.json()["old_amount_krw"], response.json()["new_amount_krw"]) == (5 * BN, 6 * BN)
     history = client.get(f"/api/v1/budget-lines/{line.pk}/amendments/").json()
@@ -84,13 +99,31 @@ def test_member_records_execution_and_staff_approve(api_as, role_users):
     staff = api_as(Role.MINISTRY_STAFF)
     allocation = _allocate(staff, amount_krw=1 * BN).json()
     member = api_as(Role.CONSORTIUM_MEMBER)
-    recorded = member.post("/api/v1/executions/", {"allocation": allocation["id"], "spent_on": "2026-07-15",
-                                                   "amount_krw": 300_000_000, "description": "news archive licence"},
-                           format="json")
+    recorded = member.post(
+        "/api/v1/executions/",
+        {
+            "allocation": allocation["id"],
+            "spent_on": "2026-07-15",
+            "amount_krw": 300_000_000,
+            "description": "news archive licence",
+        },
+        format="json",
+    )
     assert recorded.status_code == 201, recorded.content
-    too_much = member.post("/api/v1/executions/", {"allocation": allocation["id"], "spent_on": "2026-07-16",
-                                                   "amount_krw": 800_000_000, "description": "more"}, format="json")
+    too_much = member.post(
+        "/api/v1/executions/",
+        {
+            "allocation": allocation["id"],
+            "spent_on": "2026-07-16",
+            "amount_krw": 800_000_000,
+            "description": "more",
+        },
+        format="json",
+    )
     assert too_much.status_code == 400
-    assert member.post(f"/api/v1/executions/{recorded.json()['id']}/approve/", {}, format="json").status_code == 403
+    assert (
+        member.post(f"/api/v1/executions/{recorded.json()['id']}/approve/", {}, format="json").status_code
+        == 403
+    )
     approved = staff.post(f"/api/v1/executions/{recorded.json()['id']}/approve/", {}, format="json")
     assert approved.status_code == 200 and approved.json()["status"] == "approved"

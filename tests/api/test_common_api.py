@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 def test_staff_creates_token_shown_once_and_revocation_is_immediate(api_as, role_users):
     auditor = role_users[Role.AUDITOR]
-    created = api_as(Role.MINISTRY_STAFF).post("/api/v1/tokens/", {"user": auditor.pk, "name": "export bot"}, format="json")
+    created = api_as(Role.MINISTRY_STAFF).post(
+        "/api/v1/tokens/", {"user": auditor.pk, "name": "export bot"}, format="json"
+    )
     assert created.status_code == 201
     key = created.json()["key"]
     assert not ApiToken.objects.filter(key_hash=key).exists()
@@ -31,11 +33,17 @@ def test_staff_creates_token_shown_once_and_revocation_is_immediate(api_as, role
 
 def test_token_creation_and_revocation_are_audited(api_as, role_users):
     auditor = role_users[Role.AUDITOR]
-    token_id = api_as(Role.MINISTRY_STAFF).post(
-        "/api/v1/tokens/", {"user": auditor.pk, "name": "bot"}, format="json"
-    ).json()["id"]
+    token_id = (
+        api_as(Role.MINISTRY_STAFF)
+        .post("/api/v1/tokens/", {"user": auditor.pk, "name": "bot"}, format="json")
+        .json()["id"]
+    )
     api_as(Role.MINISTRY_STAFF).post(f"/api/v1/tokens/{token_id}/revoke/")
-    events = list(AuditEvent.objects.filter(object_type="common.apitoken").order_by("id").values_list("action", flat=True))
+    events = list(
+        AuditEvent.objects.filter(object_type="common.apitoken")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert events == ["create", "update"]
     first = AuditEvent.objects.filter(object_type="common.apitoken").order_by("id").first()
     assert first.context["path"] == "/api/v1/tokens/" and first.context["method"] == "POST"
@@ -89,8 +97,15 @@ def test_consortia_filters(api_as):
     client = api_as(Role.EVALUATOR)
     eliminated = client.get("/api/v1/consortia/", {"status": "eliminated"}).json()["results"]
     assert sorted(c["code"] for c in eliminated) == ["NAVER", "NCAI"]
-    assert [c["code"] for c in client.get("/api/v1/consortia/", {"q": "모티프"}).json()["results"]] == ["MOTIF"]
-    assert [c["code"] for c in client.get("/api/v1/consortia/", {"left_in_phase": "P1", "ordering": "-code"}).json()["results"]] == ["NCAI", "NAVER"]
+    assert [c["code"] for c in client.get("/api/v1/consortia/", {"q": "모티프"}).json()["results"]] == [
+        "MOTIF"
+    ]
+    assert [
+        c["code"]
+        for c in client.get("/api/v1/consortia/", {"left_in_phase": "P1", "ordering": "-code"}).json()[
+            "results"
+        ]
+    ] == ["NCAI", "NAVER"]
 
 
 def test_staff_adds_partner_through_service(api_as):
@@ -99,11 +114,15 @@ def test_staff_adds_partner_through_service(api_as):
     lg = Consortium.objects.get(code="LG")
     kaist = Organization.objects.get(name_en="KAIST")
     response = api_as(Role.MINISTRY_STAFF).post(
-        f"/api/v1/consortia/{lg.pk}/partners/", {"organization": kaist.pk, "joined_on": "2026-03-01"}, format="json"
+        f"/api/v1/consortia/{lg.pk}/partners/",
+        {"organization": kaist.pk, "joined_on": "2026-03-01"},
+        format="json",
     )
     assert response.status_code == 201
     dup = api_as(Role.MINISTRY_STAFF).post(
-        f"/api/v1/consortia/{lg.pk}/partners/", {"organization": kaist.pk, "joined_on": "2026-03-01"}, format="json"
+        f"/api/v1/consortia/{lg.pk}/partners/",
+        {"organization": kaist.pk, "joined_on": "2026-03-01"},
+        format="json",
     )
     assert dup.status_code == 400
     assert "already in this consortium" in dup.json()["detail"]

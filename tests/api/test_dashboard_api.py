@@ -31,7 +31,9 @@ def test_summary_has_current_phase_standings_budget_and_gpus(api_as, computed):
     assert gpu_line["amount_krw"] == 157_600_000_000
     assert gpu_line["allocated_krw"] + gpu_line["remaining_krw"] == gpu_line["amount_krw"]
     assert {"period": "2026H1", "consortium": "MOTIF", "gpu_model": "B200", "gpu_count": 768} == {
-        k: v for k, v in next(g for g in body["gpu"] if g["consortium"] == "MOTIF").items() if k != "gpu_hours"
+        k: v
+        for k, v in next(g for g in body["gpu"] if g["consortium"] == "MOTIF").items()
+        if k != "gpu_hours"
     }
 
 
@@ -42,8 +44,17 @@ def test_summary_is_cached_and_a_budget_change_shows_at_once(api_as, computed, d
     with django_assert_max_num_queries(6):
         second = client.get("/api/v1/dashboard/summary/").json()
     assert second["cached"] is True
-    created = client.post("/api/v1/allocations/", {"line": "FY25-DATA", "consortium": "LG", "amount_krw": 1_000_000_000,
-                                                   "period_start": "2026-07-01", "period_end": "2026-12-31"}, format="json")
+    created = client.post(
+        "/api/v1/allocations/",
+        {
+            "line": "FY25-DATA",
+            "consortium": "LG",
+            "amount_krw": 1_000_000_000,
+            "period_start": "2026-07-01",
+            "period_end": "2026-12-31",
+        },
+        format="json",
+    )
     assert created.status_code == 201
     third = client.get("/api/v1/dashboard/summary/").json()
     assert third["cached"] is False

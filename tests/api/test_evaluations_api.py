@@ -21,8 +21,9 @@ def p2(kai_program, role_users):
     PhaseBenchmark.objects.filter(phase=phase).delete()  # the tests state their own set
     staff = role_users[Role.MINISTRY_STAFF]
     for code in ("MMLU-Pro", "GPQA-Diamond"):
-        services.phase_benchmark_add(phase=phase, benchmark=Benchmark.objects.get(code=code), group="common",
-                                     actor=staff)
+        services.phase_benchmark_add(
+            phase=phase, benchmark=Benchmark.objects.get(code=code), group="common", actor=staff
+        )
     return phase
 
 
@@ -33,8 +34,11 @@ def _file(name: str, body: str | bytes):
 def test_member_upload_through_api_reports_every_row_error_and_stores_nothing(api_as, p2):
     client = api_as(Role.CONSORTIUM_MEMBER)
     bad = "benchmark,score\nMMLU-Pro,abc\nNOPE,50\nGPQA-Diamond,101\nMMLU-Pro,80\n"
-    response = client.post("/api/v1/result-uploads/", {"phase": "P2", "consortium": "LG", "file": _file("r.csv", bad)},
-                           format="multipart")
+    response = client.post(
+        "/api/v1/result-uploads/",
+        {"phase": "P2", "consortium": "LG", "file": _file("r.csv", bad)},
+        format="multipart",
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "upload_rejected" and body["file"] == "r.csv"
@@ -45,13 +49,24 @@ def test_member_upload_through_api_reports_every_row_error_and_stores_nothing(ap
 
 def test_member_upload_then_reupload_keeps_history(api_as, p2):
     client = api_as(Role.CONSORTIUM_MEMBER)
-    first = client.post("/api/v1/result-uploads/", {"phase": "P2", "consortium": "LG",
-                        "file": _file("r.csv", "benchmark,score\nMMLU-Pro,80\n")}, format="multipart")
+    first = client.post(
+        "/api/v1/result-uploads/",
+        {"phase": "P2", "consortium": "LG", "file": _file("r.csv", "benchmark,score\nMMLU-Pro,80\n")},
+        format="multipart",
+    )
     assert first.status_code == 201, first.content
-    assert first.json()["rows"] == [{"benchmark": "MMLU-Pro", "score": "80.0000", "model_version": "", "notes": "",
-                                     "source_row": 2}]
-    second = client.post("/api/v1/result-uploads/", {"phase": "P2", "consortium": "LG",
-                         "file": _file("r.json", '[{"benchmark": "MMLU-Pro", "score": 82.5}]')}, format="multipart")
+    assert first.json()["rows"] == [
+        {"benchmark": "MMLU-Pro", "score": "80.0000", "model_version": "", "notes": "", "source_row": 2}
+    ]
+    second = client.post(
+        "/api/v1/result-uploads/",
+        {
+            "phase": "P2",
+            "consortium": "LG",
+            "file": _file("r.json", '[{"benchmark": "MMLU-Pro", "score": 82.5}]'),
+        },
+        format="multipart",
+    )
     assert second.status_code == 201
     listed = client.get("/api/v1/result-uploads/").json()["results"]
     assert [(u["display_name"], u["is_current"]) for u in listed] == [("r.json", True), ("r.csv", False)]
@@ -59,46 +74,74 @@ def test_member_upload_then_reupload_keeps_history(api_as, p2):
 
 def test_member_cannot_upload_for_another_team_or_see_its_uploads(api_as, p2, make_user):
     response = api_as(Role.CONSORTIUM_MEMBER).post(
-        "/api/v1/result-uploads/", {"phase": "P2", "consortium": "SKT", "file": _file("r.csv", "benchmark,score\nMMLU-Pro,80\n")},
-        format="multipart")
+        "/api/v1/result-uploads/",
+        {"phase": "P2", "consortium": "SKT", "file": _file("r.csv", "benchmark,score\nMMLU-Pro,80\n")},
+        format="multipart",
+    )
     assert response.status_code == 403
     skt_member = make_user(Role.CONSORTIUM_MEMBER, organization="SK Telecom", consortium="SKT")
     from evaluations.services import result_upload_create
 
-    upload = result_upload_create(phase=p2, consortium=Consortium.objects.get(code="SKT"),
-                                  file=_file("s.csv", "benchmark,score\nMMLU-Pro,70\n"), actor=skt_member)
+    upload = result_upload_create(
+        phase=p2,
+        consortium=Consortium.objects.get(code="SKT"),
+        file=_file("s.csv", "benchmark,score\nMMLU-Pro,70\n"),
+        actor=skt_member,
+    )
     lg_client = api_as(Role.CONSORTIUM_MEMBER)
     assert lg_client.get("/api/v1/result-uploads/").json()["results"] == []
     assert lg_client.get(f"/api/v1/result-uploads/{upload.pk}/").status_code == 404
-    assert api_as(Role.AUDITOR).get(f"/api/v1/result-uploads/{upload.pk}/").json()["rows"][0]["score"] == "70.0000"
+    assert (
+        api_as(Role.AUDITOR).get(f"/api/v1/result-uploads/{upload.pk}/").json()["rows"][0]["score"]
+        == "70.0000"
+    )
 
 
 def test_assignment_conflict_of_interest_is_refused_with_reason(api_as, p2, make_user):
     kaist = make_user(Role.EVALUATOR, organization="KAIST")
     response = api_as(Role.MINISTRY_STAFF).post(
-        "/api/v1/assignments/", {"phase": "P2", "consortium": "UPSTAGE", "evaluator": kaist.username}, format="json")
+        "/api/v1/assignments/",
+        {"phase": "P2", "consortium": "UPSTAGE", "evaluator": kaist.username},
+        format="json",
+    )
     assert response.status_code == 400
     assert "KAIST" in response.json()["detail"]
     ok = api_as(Role.MINISTRY_STAFF).post(
-        "/api/v1/assignments/", {"phase": "P2", "consortium": "LG", "evaluator": kaist.username}, format="json")
+        "/api/v1/assignments/",
+        {"phase": "P2", "consortium": "LG", "evaluator": kaist.username},
+        format="json",
+    )
     assert ok.status_code == 201
 
 
 def test_score_sheet_stale_write_is_409_and_nothing_is_overwritten(api_as, p2, role_users):
     evaluator = role_users[Role.EVALUATOR]
-    assignment = services.evaluator_assign(phase=p2, consortium=Consortium.objects.get(code="LG"), evaluator=evaluator,
-                                           actor=role_users[Role.MINISTRY_STAFF])
+    assignment = services.evaluator_assign(
+        phase=p2,
+        consortium=Consortium.objects.get(code="LG"),
+        evaluator=evaluator,
+        actor=role_users[Role.MINISTRY_STAFF],
+    )
     sheet = ScoreSheet.objects.get(assignment=assignment)
-    criterion = RubricCriterion.objects.filter(component__phase=p2, component__key="expert").order_by("order").first()
+    criterion = (
+        RubricCriterion.objects.filter(component__phase=p2, component__key="expert").order_by("order").first()
+    )
     client = api_as(Role.EVALUATOR)
-    saved = client.put(f"/api/v1/score-sheets/{sheet.pk}/", {
-        "version": sheet.version, "scores": [{"criterion": criterion.pk, "points": "7.5", "comment": "good"}]},
-        format="json")
+    saved = client.put(
+        f"/api/v1/score-sheets/{sheet.pk}/",
+        {
+            "version": sheet.version,
+            "scores": [{"criterion": criterion.pk, "points": "7.5", "comment": "good"}],
+        },
+        format="json",
+    )
     assert saved.status_code == 200, saved.content
     assert saved.json()["version"] == sheet.version + 1
-    stale = client.put(f"/api/v1/score-sheets/{sheet.pk}/", {
-        "version": sheet.version, "scores": [{"criterion": criterion.pk, "points": "1", "comment": "late"}]},
-        format="json")
+    stale = client.put(
+        f"/api/v1/score-sheets/{sheet.pk}/",
+        {"version": sheet.version, "scores": [{"criterion": criterion.pk, "points": "1", "comment": "late"}]},
+        format="json",
+    )
     assert stale.status_code == 409
     assert stale.json()["code"] == "stale"
     assert "version 2" in stale.json()["detail"]
@@ -108,8 +151,12 @@ def test_score_sheet_stale_write_is_409_and_nothing_is_overwritten(api_as, p2, r
 
 def test_other_evaluator_cannot_see_or_edit_the_sheet(api_as, p2, role_users, make_user):
     evaluator = role_users[Role.EVALUATOR]
-    assignment = services.evaluator_assign(phase=p2, consortium=Consortium.objects.get(code="LG"), evaluator=evaluator,
-                                           actor=role_users[Role.MINISTRY_STAFF])
+    assignment = services.evaluator_assign(
+        phase=p2,
+        consortium=Consortium.objects.get(code="LG"),
+        evaluator=evaluator,
+        actor=role_users[Role.MINISTRY_STAFF],
+    )
     sheet = ScoreSheet.objects.get(assignment=assignment)
     other = make_user(Role.EVALUATOR, organization="National Information Society Agency")
     from rest_framework.test import APIClient
@@ -117,7 +164,12 @@ def test_other_evaluator_cannot_see_or_edit_the_sheet(api_as, p2, role_users, ma
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(other)
     assert client.get("/api/v1/score-sheets/").json()["results"] == []
-    assert client.put(f"/api/v1/score-sheets/{sheet.pk}/", {"version": 1, "scores": []}, format="json").status_code == 404
+    assert (
+        client.put(
+            f"/api/v1/score-sheets/{sheet.pk}/", {"version": 1, "scores": []}, format="json"
+        ).status_code
+        == 404
+    )
 
 
 def test_standings_and_finalize_preview_for_p1(api_as, kai_program):
@@ -131,7 +183,12 @@ def test_standings_and_finalize_preview_for_p1(api_as, kai_program):
     assert len(api_as(Role.AUDITOR).get("/api/v1/standings/", {"phase": "P2"}).json()["results"]) == 1
     rows = {r["label"]: r for r in standings[0]["table"]}
     assert [r["outcome"] for r in sorted(rows.values(), key=lambda r: r["rank"])] == [
-        "advances", "disqualified_by_gate", "advances", "advances", "eliminated_on_points"]
+        "advances",
+        "disqualified_by_gate",
+        "advances",
+        "advances",
+        "eliminated_on_points",
+    ]
 
 
 def test_what_if_changes_nothing(api_as, kai_program):
@@ -143,8 +200,9 @@ def test_what_if_changes_nothing(api_as, kai_program):
     body = response.json()
     assert body["changes"] == [{"team": "UPSTAGE", "current": "advances", "what_if": "eliminated_on_points"}]
     assert p1.snapshots.count() == before
-    bad = api_as(Role.AUDITOR).post(f"/api/v1/phases/{p1.pk}/what-if/",
-                                    {"weights": {"benchmark": "50", "expert": "50"}}, format="json")
+    bad = api_as(Role.AUDITOR).post(
+        f"/api/v1/phases/{p1.pk}/what-if/", {"weights": {"benchmark": "50", "expert": "50"}}, format="json"
+    )
     assert bad.status_code == 400
     assert "weights" in bad.json()["detail"]
 
@@ -152,14 +210,19 @@ def test_what_if_changes_nothing(api_as, kai_program):
 def test_weights_frozen_once_evaluating(api_as, kai_program):
     p1 = Phase.objects.get(code="P1")
     response = api_as(Role.MINISTRY_STAFF).post(
-        f"/api/v1/phases/{p1.pk}/weights/", {"weights": {"benchmark": "40", "expert": "35", "user": "25"}}, format="json")
+        f"/api/v1/phases/{p1.pk}/weights/",
+        {"weights": {"benchmark": "40", "expert": "35", "user": "25"}},
+        format="json",
+    )
     assert response.status_code == 400
     assert Decimal(p1.components.get(key="benchmark").weight) == Decimal("40")
 
 
 def test_gate_failure_needs_reason(api_as, p2):
     response = api_as(Role.MINISTRY_STAFF).post(
-        "/api/v1/gate-results/", {"phase": "P2", "gate": "originality", "consortium": "LG", "passed": False},
-        format="json")
+        "/api/v1/gate-results/",
+        {"phase": "P2", "gate": "originality", "consortium": "LG", "passed": False},
+        format="json",
+    )
     assert response.status_code == 400
     assert "written reason" in response.json()["detail"]

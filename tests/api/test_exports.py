@@ -14,7 +14,15 @@ from common.roles import Role
 
 pytestmark = pytest.mark.django_db
 
-INJECTIONS = ["=cmd|'/c calc'!A1", "+82-10-1234", "-1+1", "@SUM(A1)", "\tTAB", "\rCR", "=HYPERLINK(\"http://x\")"]
+INJECTIONS = [
+    "=cmd|'/c calc'!A1",
+    "+82-10-1234",
+    "-1+1",
+    "@SUM(A1)",
+    "\tTAB",
+    "\rCR",
+    '=HYPERLINK("http://x")',
+]
 
 
 @pytest.fixture
@@ -59,7 +67,9 @@ def test_csv_export_of_korean_text_opens_as_utf8(api_as, hostile_events):
 
 
 def test_xlsx_export_writes_strings_never_formulas(api_as, hostile_events):
-    response = api_as(Role.MINISTRY_STAFF).get("/api/v1/exports/audit-events.xlsx", {"object_type": "test.thing"})
+    response = api_as(Role.MINISTRY_STAFF).get(
+        "/api/v1/exports/audit-events.xlsx", {"object_type": "test.thing"}
+    )
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(_body(response)))
     sheet = workbook.active
@@ -72,7 +82,9 @@ def test_xlsx_export_writes_strings_never_formulas(api_as, hostile_events):
 
 
 def test_json_export_is_a_list_of_objects(api_as, hostile_events):
-    body = json.loads(_body(api_as(Role.AUDITOR).get("/api/v1/exports/audit-events.json", {"action": "create"})))
+    body = json.loads(
+        _body(api_as(Role.AUDITOR).get("/api/v1/exports/audit-events.json", {"action": "create"}))
+    )
     assert [item["object"] for item in body if item["object_type"] == "test.korean"] == ["독자성 평가 결과"]
 
 
@@ -81,7 +93,11 @@ def test_every_export_is_audited_with_filters_and_row_count(api_as, hostile_even
     event = AuditEvent.objects.filter(action="export").latest("id")
     assert event.actor_id == role_users[Role.AUDITOR].pk
     assert event.object_type == "export.audit-events"
-    assert event.context["extra"] == {"format": "csv", "filters": {"object_type": "test.thing"}, "row_count": 7}
+    assert event.context["extra"] == {
+        "format": "csv",
+        "filters": {"object_type": "test.thing"},
+        "row_count": 7,
+    }
 
 
 @pytest.mark.parametrize("role", [Role.EVALUATOR, Role.CONSORTIUM_MEMBER])
@@ -113,8 +129,12 @@ def _upload_results(role_users, rows: str):
     PhaseBenchmark.objects.filter(phase=phase).delete()  # the test states its own set
     for code in ("MMLU-Pro", "HLE"):
         if not PhaseBenchmark.objects.filter(phase=phase, benchmark__code=code).exists():
-            phase_benchmark_add(phase=phase, benchmark=Benchmark.objects.get(code=code), group="common",
-                                actor=role_users[Role.MINISTRY_STAFF])
+            phase_benchmark_add(
+                phase=phase,
+                benchmark=Benchmark.objects.get(code=code),
+                group="common",
+                actor=role_users[Role.MINISTRY_STAFF],
+            )
     member = role_users[Role.CONSORTIUM_MEMBER]
     return result_upload_create(
         phase=phase,
@@ -132,18 +152,44 @@ def test_results_export_writes_rows_the_same_way_on_every_database(api_as, role_
     raw = _body(api_as(Role.AUDITOR).get("/api/v1/exports/results.csv", {"consortium": "LG"}))
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == ["phase", "consortium", "benchmark", "score", "model_version", "notes", "source_row",
-                       "upload_id", "file", "sha256", "uploaded_at", "uploaded_by", "current"]
+    assert rows[0] == [
+        "phase",
+        "consortium",
+        "benchmark",
+        "score",
+        "model_version",
+        "notes",
+        "source_row",
+        "upload_id",
+        "file",
+        "sha256",
+        "uploaded_at",
+        "uploaded_by",
+        "current",
+    ]
     by_benchmark = {r[2]: r for r in rows[1:]}
-    assert by_benchmark["MMLU-Pro"][:8] == ["P2", "LG", "MMLU-Pro", "81.5000", "v2", "'=SUM(A1)", "2", str(upload.pk)]
+    assert by_benchmark["MMLU-Pro"][:8] == [
+        "P2",
+        "LG",
+        "MMLU-Pro",
+        "81.5000",
+        "v2",
+        "'=SUM(A1)",
+        "2",
+        str(upload.pk),
+    ]
     assert by_benchmark["HLE"][5] == "한국어 메모"
     assert by_benchmark["HLE"][12] == "true"
     from django.utils import timezone
 
-    assert by_benchmark["HLE"][10] == timezone.localtime(upload.uploaded_at).isoformat(timespec="microseconds")
+    assert by_benchmark["HLE"][10] == timezone.localtime(upload.uploaded_at).isoformat(
+        timespec="microseconds"
+    )
 
 
-@pytest.mark.parametrize("name", ["results", "evaluation-detail", "budget-execution", "gpu-usage", "audit-events"])
+@pytest.mark.parametrize(
+    "name", ["results", "evaluation-detail", "budget-execution", "gpu-usage", "audit-events"]
+)
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
 def test_every_export_in_every_format(api_as, name, fmt):
     response = api_as(Role.AUDITOR).get(f"/api/v1/exports/{name}.{fmt}")
@@ -161,11 +207,25 @@ def test_budget_execution_export_lists_the_fixture_allocations_spending(api_as, 
     from budget.models import Allocation
     from budget.services import execution_record
 
-    allocation = Allocation.objects.filter(consortium__code="LG", line__code="FY25-GPU-LEASE").order_by("id").last()
-    execution_record(allocation=allocation, spent_on=allocation.period_start, amount_krw=1_000_000,
-                     description="=cmd|' /C calc'!A0", actor=role_users[Role.CONSORTIUM_MEMBER])
-    rows = list(csv.reader(io.StringIO(_body(api_as(Role.AUDITOR).get("/api/v1/exports/budget-execution.csv",
-                                                                          {"consortium": "LG"})).decode("utf-8-sig"))))
+    allocation = (
+        Allocation.objects.filter(consortium__code="LG", line__code="FY25-GPU-LEASE").order_by("id").last()
+    )
+    execution_record(
+        allocation=allocation,
+        spent_on=allocation.period_start,
+        amount_krw=1_000_000,
+        description="=cmd|' /C calc'!A0",
+        actor=role_users[Role.CONSORTIUM_MEMBER],
+    )
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                _body(
+                    api_as(Role.AUDITOR).get("/api/v1/exports/budget-execution.csv", {"consortium": "LG"})
+                ).decode("utf-8-sig")
+            )
+        )
+    )
     assert rows[1][1:4] == ["LG", "FY25-GPU-LEASE", "gpu"]
     assert rows[1][8] == "1000000" and rows[1][9] == "'=cmd|' /C calc'!A0" and rows[1][12] == "pending"
 
@@ -176,8 +236,15 @@ def test_standings_export_needs_a_phase_and_gives_the_table(api_as):
 
     assert api_as(Role.AUDITOR).get("/api/v1/exports/standings.csv").status_code == 400
     standings_recompute(phase_id=Phase.objects.get(code="P1").pk, trigger="test")
-    rows = list(csv.reader(io.StringIO(_body(api_as(Role.AUDITOR).get(
-        "/api/v1/exports/standings.csv", {"phase": "P1"})).decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                _body(api_as(Role.AUDITOR).get("/api/v1/exports/standings.csv", {"phase": "P1"})).decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
     assert [(r[1], r[2], r[8], r[12]) for r in rows[1:]] == [
         ("1", "LG", "90.20", "advances"),
         ("2", "NAVER", "80.40", "disqualified_by_gate"),

@@ -111,8 +111,16 @@ def test_endpoint_role_method_matrix(endpoint, api_as):
         else:
             _check(failures, role, "get", endpoint.list_url, response, endpoint.readers)
         for method in WRITE_METHODS:
-            detail = endpoint.list_url if (method == "post" or not endpoint.has_detail) else endpoint.list_url + "1/"
-            allowed = endpoint.post_writers if method == "post" and endpoint.post_writers is not None else endpoint.writers
+            detail = (
+                endpoint.list_url
+                if (method == "post" or not endpoint.has_detail)
+                else endpoint.list_url + "1/"
+            )
+            allowed = (
+                endpoint.post_writers
+                if method == "post" and endpoint.post_writers is not None
+                else endpoint.writers
+            )
             response = getattr(client, method)(detail, endpoint.write_body or {}, format="json")
             _check(failures, role, method, detail, response, allowed)
     assert failures == []
@@ -148,6 +156,16 @@ def test_get_only_actions_are_scoped(api_as):
     assert api_as(Role.MINISTRY_STAFF).get(f"/api/v1/phases/{p1}/finalize-preview/").status_code == 200
     for role in (Role.EVALUATOR, Role.CONSORTIUM_MEMBER):
         assert api_as(role).get(f"/api/v1/phases/{p1}/finalize-preview/").status_code == 403
-    assert api_as(Role.MINISTRY_STAFF).get("/api/v1/allocations/room/", {"line": "FY25-DATA", "consortium": "LG"}).status_code == 200
+    assert (
+        api_as(Role.MINISTRY_STAFF)
+        .get("/api/v1/allocations/room/", {"line": "FY25-DATA", "consortium": "LG"})
+        .status_code
+        == 200
+    )
     for role in (Role.AUDITOR, Role.EVALUATOR, Role.CONSORTIUM_MEMBER):
-        assert api_as(role).get("/api/v1/allocations/room/", {"line": "FY25-DATA", "consortium": "LG"}).status_code == 403
+        assert (
+            api_as(role)
+            .get("/api/v1/allocations/room/", {"line": "FY25-DATA", "consortium": "LG"})
+            .status_code
+            == 403
+        )

@@ -44,35 +44,90 @@ def _grow(role_users, n: int) -> None:
     criterion = RubricCriterion.objects.filter(component__phase=p2, component__key="expert").first()
     line = BudgetLine.objects.get(code="FY25-DATA")
     for i in range(n):
-        org = Organization.objects.create(name_ko=f"기관{base}-{i}", name_en=f"Org {base}-{i}", kind="company")
-        team = Consortium.objects.create(program=program, code=f"T{base}{i}", name=f"Team {i}", lead=org,
-                                         joined_on=dt.date(2026, 3, 1))
-        Partnership.objects.create(consortium=team, organization=org, role="lead", joined_on=dt.date(2026, 3, 1))
+        org = Organization.objects.create(
+            name_ko=f"기관{base}-{i}", name_en=f"Org {base}-{i}", kind="company"
+        )
+        team = Consortium.objects.create(
+            program=program, code=f"T{base}{i}", name=f"Team {i}", lead=org, joined_on=dt.date(2026, 3, 1)
+        )
+        Partnership.objects.create(
+            consortium=team, organization=org, role="lead", joined_on=dt.date(2026, 3, 1)
+        )
         Partnership.objects.create(consortium=lg, organization=org, joined_on=dt.date(2026, 3, 1))
         bench = Benchmark.objects.create(code=f"B{base}-{i}", name=f"B{i}", category="knowledge")
         ReferenceScore.objects.create(benchmark=bench, reference_model="X", score=Decimal("50"))
         upload = ResultUpload.objects.create(
-            phase=p2, consortium=lg, uploaded_by=member, uploaded_at=now, file="x.csv", display_name="x.csv",
-            sha256="0" * 64, size=1, format="csv", encoding="utf-8", row_count=1, is_current=False,
+            phase=p2,
+            consortium=lg,
+            uploaded_by=member,
+            uploaded_at=now,
+            file="x.csv",
+            display_name="x.csv",
+            sha256="0" * 64,
+            size=1,
+            format="csv",
+            encoding="utf-8",
+            row_count=1,
+            is_current=False,
         )
         ResultRow.objects.create(upload=upload, benchmark=bench, score=Decimal("1"), source_row=2)
-        assignment = EvaluatorAssignment.objects.create(phase=p2, consortium=team, evaluator=evaluator,
-                                                        assigned_by=staff, assigned_at=now)
+        assignment = EvaluatorAssignment.objects.create(
+            phase=p2, consortium=team, evaluator=evaluator, assigned_by=staff, assigned_at=now
+        )
         sheet = ScoreSheet.objects.create(assignment=assignment, updated_at=now)
         CriterionScore.objects.create(sheet=sheet, criterion=criterion, points=Decimal("1"))
-        StandingsSnapshot.objects.create(phase=p2, generation=10_000 + base * 100 + i, inputs_hash="x",
-                                         computed_at=now, duration_ms=1, trigger="t", table=[], cut_count=0)
-        allocation = Allocation.objects.create(line=line, consortium=lg, period_start=dt.date(2026, 1, 1),
-                                               period_end=dt.date(2026, 1, 2), planned_period_end=dt.date(2026, 1, 2),
-                                               amount_krw=1)
-        Execution.objects.create(allocation=allocation, spent_on=dt.date(2026, 1, 1), amount_krw=1, description="x",
-                                 recorded_by=member, recorded_at=now)
-        report = GpuUsageReport.objects.create(consortium=lg, file="x.csv", filename="x.csv", sha256="0" * 64,
-                                               size_bytes=1, row_count=1, uploaded_by=member, uploaded_at=now)
-        GpuUsageEntry.objects.create(report=report, consortium=lg, month=dt.date(2000 + base, 1, 1) + dt.timedelta(days=32 * i),
-                                     gpu_model="B200", gpu_hours=Decimal("1"), row_number=2)
-        BudgetLine.objects.create(program=program, code=f"L{base}-{i}", name="x", fiscal_year=2026,
-                                  category="operations", amount_krw=1)
+        StandingsSnapshot.objects.create(
+            phase=p2,
+            generation=10_000 + base * 100 + i,
+            inputs_hash="x",
+            computed_at=now,
+            duration_ms=1,
+            trigger="t",
+            table=[],
+            cut_count=0,
+        )
+        allocation = Allocation.objects.create(
+            line=line,
+            consortium=lg,
+            period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 1, 2),
+            planned_period_end=dt.date(2026, 1, 2),
+            amount_krw=1,
+        )
+        Execution.objects.create(
+            allocation=allocation,
+            spent_on=dt.date(2026, 1, 1),
+            amount_krw=1,
+            description="x",
+            recorded_by=member,
+            recorded_at=now,
+        )
+        report = GpuUsageReport.objects.create(
+            consortium=lg,
+            file="x.csv",
+            filename="x.csv",
+            sha256="0" * 64,
+            size_bytes=1,
+            row_count=1,
+            uploaded_by=member,
+            uploaded_at=now,
+        )
+        GpuUsageEntry.objects.create(
+            report=report,
+            consortium=lg,
+            month=dt.date(2000 + base, 1, 1) + dt.timedelta(days=32 * i),
+            gpu_model="B200",
+            gpu_hours=Decimal("1"),
+            row_number=2,
+        )
+        BudgetLine.objects.create(
+            program=program,
+            code=f"L{base}-{i}",
+            name="x",
+            fiscal_year=2026,
+            category="operations",
+            amount_krw=1,
+        )
         audit_record(actor=staff, action="create", object_type="test.x", object_id=i)
         api_token_create(user=staff, name=f"t{i}")
 
@@ -117,7 +172,9 @@ def test_list_endpoints_query_count_does_not_grow(api_as, role_users, django_ass
     _grow(role_users, 2)
     small = {url: _count(api_as(role), url, {"limit": 5, "page_size": 5}, role_users) for url, role in LISTS}
     _grow(role_users, 12)
-    grown = {url: _count(api_as(role), url, {"limit": 200, "page_size": 200}, role_users) for url, role in LISTS}
+    grown = {
+        url: _count(api_as(role), url, {"limit": 200, "page_size": 200}, role_users) for url, role in LISTS
+    }
     assert grown == small
     for url, role in LISTS:
         _fresh(role_users)

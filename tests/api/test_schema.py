@@ -17,8 +17,12 @@ def schema(tmp_path_factory):
 
 def test_schema_documents_token_and_session_auth(schema):
     schemes = schema["components"]["securitySchemes"]
-    assert schemes["tokenAuth"] == {"type": "apiKey", "in": "header", "name": "Authorization",
-                                    "description": 'Token-based authentication with required prefix "Token"'}
+    assert schemes["tokenAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": 'Token-based authentication with required prefix "Token"',
+    }
     assert "cookieAuth" in schemes
     assert {"tokenAuth": []} in schema["paths"]["/api/v1/consortia/"]["get"]["security"]
 

@@ -17,7 +17,9 @@ def events(kai_program, make_user):
     staff = make_user(Role.MINISTRY_STAFF)
     lg = Consortium.objects.get(code="LG")
     return [
-        audit_record(actor=staff, action="update", target=lg, before={"strategy": "a"}, after={"strategy": "b"}),
+        audit_record(
+            actor=staff, action="update", target=lg, before={"strategy": "a"}, after={"strategy": "b"}
+        ),
         audit_record(actor=staff, action="export", object_type="export.standings", extra={"rows": 5}),
         audit_record(actor=None, action="freeze", target=lg, after={"frozen": True}),
     ]
@@ -73,8 +75,10 @@ def test_verify_reports_a_removed_row(events):
 def test_request_context_is_recorded(client, kai_program, make_user):
     from common.audit import reset_request_context, set_request_context
 
-    request = __import__("django.test", fromlist=["RequestFactory"]).RequestFactory().post(
-        "/x/", HTTP_X_FORWARDED_FOR="203.0.113.9"
+    request = (
+        __import__("django.test", fromlist=["RequestFactory"])
+        .RequestFactory()
+        .post("/x/", HTTP_X_FORWARDED_FOR="203.0.113.9")
     )
     token = set_request_context(request)
     try:

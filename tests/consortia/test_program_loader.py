@@ -18,7 +18,16 @@ pytestmark = pytest.mark.django_db
 def _counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (Program, Organization, Consortium, Partnership, FoundationModel, Phase, Benchmark, BudgetLine)
+        for model in (
+            Program,
+            Organization,
+            Consortium,
+            Partnership,
+            FoundationModel,
+            Phase,
+            Benchmark,
+            BudgetLine,
+        )
     }
 
 
@@ -26,7 +35,12 @@ def test_program_load_creates_the_real_program(program_data):
     program_load(data=program_data)
     assert Program.objects.get().code == "K-AI-FM"
     assert sorted(Consortium.objects.values_list("code", flat=True)) == [
-        "LG", "MOTIF", "NAVER", "NCAI", "SKT", "UPSTAGE",
+        "LG",
+        "MOTIF",
+        "NAVER",
+        "NCAI",
+        "SKT",
+        "UPSTAGE",
     ]
     naver = Consortium.objects.get(code="NAVER")
     assert naver.status == Consortium.Status.ELIMINATED
@@ -35,7 +49,10 @@ def test_program_load_creates_the_real_program(program_data):
     assert Consortium.objects.get(code="MOTIF").is_wildcard is True
     # Lead plus the 10 partners of the LG consortium.
     assert Partnership.objects.filter(consortium__code="LG").count() == 11
-    assert Partnership.objects.get(consortium__code="LG", organization__name_en="Elice").joined_on.isoformat() == "2026-02-25"
+    assert (
+        Partnership.objects.get(consortium__code="LG", organization__name_en="Elice").joined_on.isoformat()
+        == "2026-02-25"
+    )
     exaone = FoundationModel.objects.get(name="K-EXAONE")
     assert (exaone.total_parameters, exaone.active_parameters) == (236_000_000_000, 23_000_000_000)
     assert Phase.objects.get(code="P1").result_on.isoformat() == "2026-01-15"
@@ -46,7 +63,9 @@ def test_program_load_creates_the_real_program(program_data):
 def test_program_load_keeps_illustrative_marks(program_data):
     program_load(data=program_data)
     assert Partnership.objects.get(consortium__code="UPSTAGE", organization__name_en="VUNO").is_illustrative
-    assert not Partnership.objects.get(consortium__code="UPSTAGE", organization__name_en="Lablup").is_illustrative
+    assert not Partnership.objects.get(
+        consortium__code="UPSTAGE", organization__name_en="Lablup"
+    ).is_illustrative
     assert Phase.objects.get(code="P2").is_illustrative
     assert Benchmark.objects.get(code="TextVQA").is_illustrative
 
@@ -72,24 +91,43 @@ def test_program_load_updates_only_what_changed(program_data):
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d["consortia"][1]["partners"][0].update(org="no-such-org"),
-         "consortia[1].partners[0].org: unknown organization key 'no-such-org'"),
+        (
+            lambda d: d["consortia"][1]["partners"][0].update(org="no-such-org"),
+            "consortia[1].partners[0].org: unknown organization key 'no-such-org'",
+        ),
         (lambda d: d["consortia"][0].pop("lead"), "consortia[0].lead: required key is missing"),
-        (lambda d: d["organizations"][3].update(kind="charity"), "organizations[3].kind: 'charity' is not one of"),
-        (lambda d: d["phases"][1].update(result_on="15 Jan 2026"),
-         "phases[1].result_on: expected a date (YYYY-MM-DD), got '15 Jan 2026'"),
-        (lambda d: d["consortia"][0]["models"][0].update(total_parameters=-5),
-         "consortia[0].models[0].total_parameters: must be positive, got -5"),
-        (lambda d: d["consortia"][0]["models"][0].update(active_parameters=999_000_000_000),
-         "consortia[0].models[0]: __all__: Active parameters must be positive and at most the total."),
-        (lambda d: d["consortia"][2].update(status="active", left_on="2026-01-01"),
-         "consortia[2]: __all__: An active consortium has no leaving date"),
-        (lambda d: d["budget"]["lines"][0].update(amount_krw=1.5e11),
-         "budget.lines[0].amount_krw: expected a whole number, got 150000000000.0"),
-        (lambda d: d["program"].update(frontier_threshold=0.95),
-         "program.frontier_threshold: expected a decimal number written as a quoted string"),
-        (lambda d: d["consortia"][0]["partners"].append({"org": "lg-uplus"}),
-         "consortia[0].partners[10].org: LG U+ is listed twice in LG"),
+        (
+            lambda d: d["organizations"][3].update(kind="charity"),
+            "organizations[3].kind: 'charity' is not one of",
+        ),
+        (
+            lambda d: d["phases"][1].update(result_on="15 Jan 2026"),
+            "phases[1].result_on: expected a date (YYYY-MM-DD), got '15 Jan 2026'",
+        ),
+        (
+            lambda d: d["consortia"][0]["models"][0].update(total_parameters=-5),
+            "consortia[0].models[0].total_parameters: must be positive, got -5",
+        ),
+        (
+            lambda d: d["consortia"][0]["models"][0].update(active_parameters=999_000_000_000),
+            "consortia[0].models[0]: __all__: Active parameters must be positive and at most the total.",
+        ),
+        (
+            lambda d: d["consortia"][2].update(status="active", left_on="2026-01-01"),
+            "consortia[2]: __all__: An active consortium has no leaving date",
+        ),
+        (
+            lambda d: d["budget"]["lines"][0].update(amount_krw=1.5e11),
+            "budget.lines[0].amount_krw: expected a whole number, got 150000000000.0",
+        ),
+        (
+            lambda d: d["program"].update(frontier_threshold=0.95),
+            "program.frontier_threshold: expected a decimal number written as a quoted string",
+        ),
+        (
+            lambda d: d["consortia"][0]["partners"].append({"org": "lg-uplus"}),
+            "consortia[0].partners[10].org: LG U+ is listed twice in LG",
+        ),
         (lambda d: d.update(format_version=2), "format_version: unsupported version 2"),
     ],
 )
@@ -126,7 +164,9 @@ def test_program_file_read_refuses_non_utf8(tmp_path: Path):
 def test_load_kai_program_command_reports_error_without_changes(tmp_path: Path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("format_version: 1\nprogram: {code: X}\n", encoding="utf-8")
-    with pytest.raises(CommandError, match=r"bad.yaml: program.name_ko: required key is missing \(nothing was changed\)"):
+    with pytest.raises(
+        CommandError, match=r"bad.yaml: program.name_ko: required key is missing \(nothing was changed\)"
+    ):
         call_command("load_kai_program", file=bad)
     assert Program.objects.count() == 0
 

@@ -20,7 +20,6 @@ from celery.contrib.pytest import (  # noqa: F401
     use_celery_app_trap,
 )
 
-
 from common.roles import Role
 from consortia.models import Consortium
 from evaluations import services

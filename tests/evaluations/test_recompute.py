@@ -121,7 +121,9 @@ def test_broker_outage_never_fails_the_save_and_reconcile_catches_up(
 ):
     services.standings_recompute(phase_id=p2.pk, trigger="initial")
     assert p2.pk not in phase_ids_with_stale_standings()
-    with mock.patch.object(tasks.recompute_standings, "apply_async", side_effect=BrokerError("Redis is down")):
+    with mock.patch.object(
+        tasks.recompute_standings, "apply_async", side_effect=BrokerError("Redis is down")
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             result = services.gate_result_record(
                 gate=p2_gate(), consortium=team("LG"), passed=True, reason="", actor=staff

@@ -31,9 +31,7 @@ def _wait_for_snapshot(phase_id: int, generation: int, timeout: float = 20.0) ->
     reason="runs on PostgreSQL, as in CI: the SQLite test database cannot flush the append-only audit table",
 )
 @pytest.mark.django_db(transaction=True)
-def test_real_worker_recomputes_the_snapshot_after_a_change(
-    celery_app, celery_worker, p2, staff
-):
+def test_real_worker_recomputes_the_snapshot_after_a_change(celery_app, celery_worker, p2, staff):
     assert celery_app.conf.task_always_eager is False
     # Loading the program (a committed change) already sent recomputes; let the worker finish those.
     assert _wait_for_snapshot(p2.pk, Phase.objects.get(pk=p2.pk).standings_generation) is not None

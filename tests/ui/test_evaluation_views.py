@@ -694,8 +694,16 @@ def test_staff_assignment_page_queries_do_not_grow(english, staff, make_user, dj
         make_user(Role.EVALUATOR, organization=org)
     with django_assert_max_num_queries(30) as small:
         assert english.get(url).status_code == 200
-    for org in ("Seoul National University", "Yonsei University", "Korea University", "POSTECH", "Sogang University",
-                "National Information Society Agency", "Hanyang University", "ETRI"):
+    for org in (
+        "Seoul National University",
+        "Yonsei University",
+        "Korea University",
+        "POSTECH",
+        "Sogang University",
+        "National Information Society Agency",
+        "Hanyang University",
+        "ETRI",
+    ):
         make_user(Role.EVALUATOR, organization=org)
     with django_assert_max_num_queries(len(small.captured_queries)):
         body = _text(english.get(url))

@@ -10,7 +10,8 @@ class Command(BaseCommand):
         checked, broken, reason = audit_chain_verify()
         if broken is not None:
             raise CommandError(
-                f"audit chain broken at event #{broken.pk} ({broken.action} {broken.object_type}:{broken.object_id}, "
+                f"audit chain broken at event #{broken.pk} "
+                f"({broken.action} {broken.object_type}:{broken.object_id}, "
                 f"{broken.occurred_at.isoformat()}): {reason}; {checked} events before it verified"
             )
         self.stdout.write(f"audit chain intact: {checked} events verified")

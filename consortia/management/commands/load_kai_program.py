@@ -11,14 +11,19 @@ from consortia.program_loader import DEFAULT_PROGRAM_FILE, program_file_read, pr
 
 
 class Command(BaseCommand):
-    help = "Load the K-AI program (consortia, partners, models, phases, benchmarks, budget) from its YAML file."
+    help = (
+        "Load the K-AI program (consortia, partners, models, phases, benchmarks, budget) from its YAML file."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--file", type=Path, default=DEFAULT_PROGRAM_FILE, help="program YAML file")
         parser.add_argument(
             "--demo-users",
             action="store_true",
-            help="also create one demo user per role; their passwords are printed once and never stored in clear",
+            help=(
+                "also create one demo user per role; "
+                "their passwords are printed once and never stored in clear"
+            ),
         )
 
     def handle(self, *args, file: Path, demo_users: bool, **options):
@@ -28,7 +33,9 @@ class Command(BaseCommand):
             raise CommandError(f"{file.name}: {exc} (nothing was changed)") from None
         self.stdout.write(f"Loaded {file.name}: {report.summary()}")
         if demo_users:
-            for username, role, password in demo_users_create(password_factory=lambda: secrets.token_urlsafe(12)):
+            for username, role, password in demo_users_create(
+                password_factory=lambda: secrets.token_urlsafe(12)
+            ):
                 if password is None:
                     self.stdout.write(f"  {username:<18} {role:<18} exists; password unchanged")
                 else:
