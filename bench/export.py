@@ -73,9 +73,9 @@ def seed() -> str:
     from common.roles import Role
     from common.services import api_token_create, user_set_roles
     from consortia.models import Organization
-    from consortia.program_loader import DEFAULT_PROGRAM_FILE, program_file_read, program_load
     from consortia.services import affiliation_set
     from evaluations.models import Benchmark, Phase, ResultRow
+    from portal.program_loader import DEFAULT_PROGRAM_FILE, program_file_read, program_load
 
     call_command("migrate", verbosity=0)
     program_load(data=program_file_read(DEFAULT_PROGRAM_FILE))

@@ -78,8 +78,8 @@ def main() -> None:
     from common.services import api_token_create
     from common.uploads import Column, read_table
     from consortia.models import Consortium, Program
-    from consortia.program_loader import DEFAULT_PROGRAM_FILE, program_file_read, program_load
     from evaluations.models import Benchmark, Phase, PhaseBenchmark, PhaseParticipant, ResultRow, TargetModel
+    from portal.program_loader import DEFAULT_PROGRAM_FILE, program_file_read, program_load
 
     call_command("migrate", verbosity=0)
     # Production settings serve static files through WhiteNoise, which warns when they were never collected.

@@ -27,6 +27,7 @@ from budget.models import (
 from budget.selectors import committed_krw
 from budget.services.allocations import allocations_freeze_for_elimination
 from common.loading import (
+    LoadContext,
     LoadReport,
     ProgramFileError,
     choice,
@@ -43,7 +44,7 @@ from common.loading import (
 DEFAULT_GPU_RATE_KRW_PER_GPU_DAY = 200_000
 
 
-def budget_section_load(data: dict, context, report: LoadReport) -> None:
+def budget_section_load(data: dict, context: LoadContext, report: LoadReport) -> None:
     budget = mapping_at(data.get("budget") or {}, "budget")
     lines = _lines_load(budget, context, report)
     _reference_figures_load(budget, context, report)

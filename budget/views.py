@@ -40,7 +40,7 @@ from budget.selectors import (
 )
 from common.forms import form_errors_from
 from common.roles import Role, can_read_everything, is_ministry_staff, user_has_role
-from common.views import query_subset, roles_required
+from common.web import query_subset, roles_required
 from consortia.models import Consortium
 from consortia.selectors import user_consortium_id
 from consortia.ui_selectors import program_current

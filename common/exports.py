@@ -18,6 +18,8 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from common.audit import audit_record
 from common.pg_copy import copy_supported, pg_copy_csv_stream
@@ -66,18 +68,8 @@ def export_register(spec: ExportSpec) -> ExportSpec:
 
 
 def export_specs() -> dict[str, ExportSpec]:
-    # Each app declares its exports in <app>/export_specs.py; importing registers them.
-    from importlib import import_module
-
-    from django.apps import apps
-
-    for app_label in ("common", "evaluations", "budget"):
-        module = f"{apps.get_app_config(app_label).name}.export_specs"
-        try:
-            import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+    """Every registered export. Each app declares its exports in ``<app>/export_specs.py``, which
+    CommonConfig.ready() imports for every installed app (as the admin finds ``admin.py`` modules)."""
     return dict(_REGISTRY)
 
 
@@ -141,9 +133,6 @@ def _json_default(value):
 
 
 def _xlsx_file(headers: list[str], rows: Iterator[tuple], sheet_title: str):
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])
     sheet.append(headers)

@@ -44,6 +44,19 @@ class LoadReport:
         return f"created: {fmt(self.created)}; updated: {fmt(self.updated)}; unchanged: {fmt(self.unchanged)}"
 
 
+@dataclass
+class LoadContext:
+    """What earlier sections loaded, by the keys later sections refer to them with (each app's section
+    loader fills its part: ``consortia`` the program, organizations and teams, ``evaluations`` phases and
+    benchmarks)."""
+
+    program: Any = None
+    organizations: dict[str, Any] = field(default_factory=dict)
+    consortia: dict[str, Any] = field(default_factory=dict)
+    phases: dict[str, Any] = field(default_factory=dict)
+    benchmarks: dict[str, Any] = field(default_factory=dict)
+
+
 _MISSING = object()
 
 

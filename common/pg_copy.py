@@ -9,6 +9,8 @@ portal's time zone.
 
 from __future__ import annotations
 
+import csv
+import io
 import queue
 import threading
 from collections.abc import Iterator
@@ -86,9 +88,6 @@ class _BlockWriter:
 
 
 def pg_copy_csv_stream(qs: QuerySet, columns, headers: list[str]) -> Iterator[bytes]:
-    import csv
-    import io
-
     statement = copy_sql(qs, columns)
     head = io.StringIO()
     head.write("\ufeff")  # Excel in Korea reads the file as UTF-8 only with the BOM.

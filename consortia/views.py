@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from common.views import roles_required
+from common.web import roles_required
 from consortia.filters import ConsortiumFilterSet
 from consortia.models import Consortium
 from consortia.selectors import user_consortium_id

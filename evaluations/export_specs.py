@@ -1,11 +1,14 @@
 """Auditor exports of evaluation data: every uploaded result row, and every criterion score."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common.api.permissions import READERS
 from common.exports import ExportColumn, ExportSpec, export_register
+from consortia.models import Consortium
 from evaluations.filters import CriterionScoreFilterSet, ResultRowFilterSet
 from evaluations.models import CriterionScore, ResultRow
+from evaluations.selectors import standings_snapshots_visible_to
 
 export_register(
     ExportSpec(
@@ -59,15 +62,12 @@ export_register(
 
 def _standings_rows(user, params):
     """The latest standings table of one phase (``?phase=P1``), one row per team, as the API shows it."""
-    from django.core.exceptions import ValidationError
-
-    from consortia.models import Consortium
-    from evaluations.api.views import _snapshots_visible_to
-
     code = params.get("phase")
     if not code:
         raise ValidationError({"phase": [_("Give the phase code, e.g. ?phase=P1.")]})
-    snapshot = _snapshots_visible_to(user).filter(phase__code=code).order_by("-generation", "-id").first()
+    snapshot = (
+        standings_snapshots_visible_to(user).filter(phase__code=code).order_by("-generation", "-id").first()
+    )
     if snapshot is None:
         raise ValidationError({"phase": [_("No standings for phase %(code)s.") % {"code": code}]})
     teams = {c.pk: c for c in Consortium.objects.filter(pk__in=[r["consortium_id"] for r in snapshot.table])}

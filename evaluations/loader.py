@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from common.loading import (
+    LoadContext,
     LoadReport,
     ProgramFileError,
     boolean,
@@ -35,9 +36,10 @@ from evaluations.models import (
     RubricGate,
     TargetModel,
 )
+from evaluations.services import standings_inputs_changed
 
 
-def phases_section_load(data: dict, context, report: LoadReport) -> None:
+def phases_section_load(data: dict, context: LoadContext, report: LoadReport) -> None:
     statuses = choice(Phase.Status.values)
     for i, raw in enumerate(list_at(data.get("phases"), "phases")):
         path = f"phases[{i}]"
@@ -65,7 +67,7 @@ def phases_section_load(data: dict, context, report: LoadReport) -> None:
         )
 
 
-def benchmarks_section_load(data: dict, context, report: LoadReport) -> None:
+def benchmarks_section_load(data: dict, context: LoadContext, report: LoadReport) -> None:
     categories = choice(Benchmark.Category.values)
     for i, raw in enumerate(list_at(data.get("benchmarks"), "benchmarks")):
         path = f"benchmarks[{i}]"
@@ -99,11 +101,9 @@ def benchmarks_section_load(data: dict, context, report: LoadReport) -> None:
             )
 
 
-def phase_details_load(data: dict, context, report: LoadReport) -> None:
+def phase_details_load(data: dict, context: LoadContext, report: LoadReport) -> None:
     """Rubrics (components, criteria, gates), benchmark sets, target models, participants, recorded
     results and outcomes of each phase. Phases whose details changed get a standings recompute."""
-    from evaluations.services import standings_inputs_changed
-
     for i, raw in enumerate(list_at(data.get("phases"), "phases")):
         path = f"phases[{i}]"
         node = mapping_at(raw, path)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from common.roles import Role, can_read_everything, user_has_role
@@ -343,3 +343,17 @@ def missing_item_text(item: dict) -> str:
         pure.Missing.GATE_DECISION: _("gate %(s)s not decided"),
     }
     return texts[kind] % {"s": subject}
+
+
+def standings_snapshots_visible_to(user) -> QuerySet[StandingsSnapshot]:
+    """Working standings are internal until a phase is finalized; then members see its final table (the
+    official snapshot, or for a phase loaded as already finalized, its latest), never the working ones."""
+    qs = StandingsSnapshot.objects.select_related("phase")
+    if can_read_everything(user) or user_has_role(user, Role.EVALUATOR):
+        return qs
+    latest = (
+        StandingsSnapshot.objects.filter(phase=OuterRef("phase"))
+        .order_by("-generation", "-id")
+        .values("pk")[:1]
+    )
+    return qs.filter(Q(phase__status=Phase.Status.FINALIZED) & (Q(is_official=True) | Q(pk=Subquery(latest))))

@@ -1,4 +1,4 @@
-"""Celery tasks: thin leaves over the standings services (they import services inside the function)."""
+"""Celery tasks: thin leaves over the standings services."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
+
+from evaluations.selectors import phase_ids_with_stale_standings
+from evaluations.services.recompute import standings_recompute
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +29,6 @@ class StandingsBusy(Exception):
 )
 def recompute_standings(*, phase_id: int, trigger: str = "change") -> str:
     """Recompute a phase's standings; idempotent (a current snapshot is left alone)."""
-    from evaluations.services import standings_recompute  # noqa: PLC0415 -- tasks are leaves
-
     result = standings_recompute(phase_id=phase_id, trigger=trigger)
     if result.status == "busy":
         raise StandingsBusy(f"phase {phase_id}: another recompute holds the lock")
@@ -39,8 +40,6 @@ def recompute_standings(*, phase_id: int, trigger: str = "change") -> str:
 def reconcile_standings() -> list[int]:
     """Beat: re-enqueue every phase whose latest snapshot is older than its inputs (e.g. after a broker
     outage swallowed the on-commit message)."""
-    from evaluations.selectors import phase_ids_with_stale_standings  # noqa: PLC0415
-
     sent = []
     for phase_id in phase_ids_with_stale_standings():
         try:

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("consortia.api.urls")),
     path("", include("evaluations.api.urls")),
     path("", include("budget.api.urls")),
+    path("", include("portal.api.urls")),
 ]

@@ -6,8 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from common import views as common_views
 
 urlpatterns = [
-    path("", common_views.dashboard, name="dashboard"),
-    path("dashboard/standings/", common_views.dashboard_standings, name="dashboard-standings"),
+    path("", include("portal.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

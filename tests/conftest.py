@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from common.roles import Role
 from common.services import user_set_roles
 from consortia.models import Consortium, Organization
-from consortia.program_loader import DEFAULT_PROGRAM_FILE, program_file_read, program_load
 from consortia.services import affiliation_set
+from portal.program_loader import DEFAULT_PROGRAM_FILE, program_file_read, program_load
 
 _counter = itertools.count()
 

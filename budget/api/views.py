@@ -14,6 +14,7 @@ from budget import services
 from budget.api import serializers as s
 from budget.filters import AllocationFilterSet, BudgetLineFilterSet, ExecutionFilterSet, GpuUsageFilterSet
 from budget.models import BudgetLine
+from budget.permissions import can_view_budget_lines
 from budget.selectors import (
     allocation_list_visible_to,
     allocation_room,
@@ -41,8 +42,6 @@ class BudgetLineViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     write_roles = STAFF
 
     def get_queryset(self):
-        from budget.permissions import can_view_budget_lines
-
         if not can_view_budget_lines(self.request.user):
             return BudgetLine.objects.none()
         ids = BudgetLine.objects.values_list("program_id", flat=True).distinct()

@@ -2,14 +2,13 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from common.api.export_views import ExportView
-from common.api.views import ApiTokenViewSet, AuditEventViewSet, dashboard_summary_view, ping
+from common.api.views import ApiTokenViewSet, AuditEventViewSet, ping
 
 router = DefaultRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("tokens", ApiTokenViewSet, basename="token")
 urlpatterns = [
     path("ping", ping, name="ping"),
-    path("dashboard/summary/", dashboard_summary_view, name="dashboard-summary"),
     path("exports/<slug:name>.<str:fmt>", ExportView.as_view(), name="export"),
     *router.urls,
 ]

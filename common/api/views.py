@@ -3,19 +3,17 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from common.api.pagination import LargeTableCursorPagination
-from common.api.permissions import READERS, STAFF, RolePermission
+from common.api.permissions import READERS, STAFF
 from common.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenInputSerializer,
     ApiTokenSerializer,
     AuditEventSerializer,
 )
-from common.dashboard import dashboard_summary
 from common.filters import ApiTokenFilterSet, AuditEventFilterSet
 from common.models import ApiToken
 from common.selectors import audit_event_list
@@ -69,26 +67,3 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def revoke(self, request, pk=None):
         token = api_token_revoke(token=self.get_object(), actor=request.user)
         return Response(ApiTokenSerializer(token).data)
-
-
-@extend_schema(
-    responses={
-        200: {
-            "type": "object",
-            "description": "program, phases, current standings with "
-            "freshness, budget figures and GPU allocation",
-        }
-    }
-)
-@api_view(["GET"])
-@permission_classes([RolePermission])
-def dashboard_summary_view(request):
-    """The ministry dashboard in one call (cached; a new snapshot or budget change shows on the next call)."""
-    summary = dashboard_summary()
-    if summary is None:
-        raise NotFound("No program is loaded.")
-    return Response(summary)
-
-
-dashboard_summary_view.cls.read_roles = READERS
-dashboard_summary_view.cls.write_roles = frozenset()

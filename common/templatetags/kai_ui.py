@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
+from common.api.permissions import effective_roles
 from common.roles import ROLE_GRANTS, Role
 
 register = template.Library()
@@ -55,21 +56,10 @@ def role_labels(roles) -> list[str]:
     ]
 
 
-@register.filter
-def modality_labels(model) -> list[str]:
-    """A foundation model's modalities as translated labels, in the order the record lists them."""
-    from consortia.models import FoundationModel
-
-    labels = dict(FoundationModel.Modality.choices)
-    return [str(labels.get(value, value)) for value in getattr(model, "modalities", None) or ()]
-
-
 @register.simple_tag(takes_context=True)
 def app_visible(context, app_label: str) -> bool:
     """Whether the signed-in user's roles may view anything of ``app_label`` (ROLE_GRANTS, the source of the
     groups' permissions), for showing or hiding a navigation entry. No query: roles are already loaded."""
-    from common.api.permissions import effective_roles
-
     user = context.get("user")
     if user is None or not user.is_authenticated:
         return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from common.api.pagination import LargeTableCursorPagination
 from common.api.permissions import ALL_ROLES, READERS, STAFF
-from common.roles import Role, can_read_everything, user_has_role
+from common.roles import Role
 from evaluations import services
 from evaluations.api import serializers as s
 from evaluations.filters import (
@@ -26,20 +26,19 @@ from evaluations.models import (
     Benchmark,
     GateResult,
     PanelResult,
-    Phase,
     PhaseBenchmark,
     ReferenceScore,
     ResultRow,
     RubricComponent,
     RubricCriterion,
     RubricGate,
-    StandingsSnapshot,
 )
 from evaluations.selectors import (
     assignment_list_visible_to,
     phase_list,
     result_upload_list_visible_to,
     score_sheet_list_visible_to,
+    standings_snapshots_visible_to,
 )
 from evaluations.services import ScoreInput
 
@@ -338,20 +337,6 @@ class PanelResultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         return Response(s.PanelResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
-def _snapshots_visible_to(user):
-    """Working standings are internal until a phase is finalized; then members see its final table (the
-    official snapshot, or for a phase loaded as already finalized, its latest), never the working ones."""
-    qs = StandingsSnapshot.objects.select_related("phase")
-    if can_read_everything(user) or user_has_role(user, Role.EVALUATOR):
-        return qs
-    latest = (
-        StandingsSnapshot.objects.filter(phase=OuterRef("phase"))
-        .order_by("-generation", "-id")
-        .values("pk")[:1]
-    )
-    return qs.filter(Q(phase__status=Phase.Status.FINALIZED) & (Q(is_official=True) | Q(pk=Subquery(latest))))
-
-
 class StandingsViewSet(viewsets.ReadOnlyModelViewSet):
     """The latest standings snapshot of each phase (with freshness: is_stale while a recompute is pending)."""
 
@@ -362,7 +347,7 @@ class StandingsViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ("phase__order",)
 
     def get_queryset(self):
-        visible = _snapshots_visible_to(self.request.user)
+        visible = standings_snapshots_visible_to(self.request.user)
         latest = visible.filter(phase=OuterRef("phase")).order_by("-generation", "-id").values("pk")[:1]
         return visible.filter(pk=Subquery(latest))
 
@@ -377,4 +362,4 @@ class StandingsSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     write_roles = frozenset()
 
     def get_queryset(self):
-        return _snapshots_visible_to(self.request.user)
+        return standings_snapshots_visible_to(self.request.user)

@@ -1,6 +1,7 @@
 """Writes for evaluations; every path (UI, API, admin, tasks, loader) comes through these functions."""
 
 from evaluations.services._common import standings_enqueue, standings_inputs_changed
+from evaluations.services.recompute import RecomputeResult, standings_recompute
 from evaluations.services.rubric import (
     gate_result_record,
     panel_result_record,
@@ -23,11 +24,9 @@ from evaluations.services.scoring import (
 )
 from evaluations.services.standings import (
     FinalizePreview,
-    RecomputeResult,
     WhatIf,
     phase_finalize,
     phase_finalize_preview,
-    standings_recompute,
     standings_what_if,
 )
 

@@ -10,92 +10,20 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from budget.services import allocations_freeze_for_elimination
 from common.audit import audit_record
 from common.models import AuditEvent
 from consortia.models import Consortium
+from consortia.services import consortium_mark_departed
 from evaluations import standings as pure
 from evaluations.models import EvaluatorAssignment, Phase, PhaseParticipant, StandingsSnapshot
 from evaluations.selectors import missing_item_text, standings_inputs
-from evaluations.services._common import phase_lock, require_staff
-
-# Keeps our advisory locks apart from other users of pg_advisory_xact_lock (two-key form: class, phase).
-_LOCK_CLASS = 0x4B41_5354  # "KAST"
-
-
-@dataclass(frozen=True)
-class RecomputeResult:
-    """``written`` (new snapshot), ``current`` (latest already matches the inputs), ``superseded`` (inputs
-    changed while computing; the run for the newer change will write), ``busy`` (another recompute
-    holds the lock), ``missing`` (no such phase)."""
-
-    status: str
-    snapshot: StandingsSnapshot | None = None
-
-
-def _lock_phase_standings(phase_id: int, *, wait: bool) -> bool:
-    if connection.vendor == "postgresql":
-        fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {fn}(%s, %s)", [_LOCK_CLASS, phase_id])
-            row = cursor.fetchone()
-        return True if wait else bool(row[0])
-    # SQLite serialises writers itself; the row lock documents intent (and works on other backends).
-    list(Phase.objects.select_for_update().filter(pk=phase_id).values_list("pk", flat=True))
-    return True
-
-
-def _snapshot_write(phase: Phase, *, trigger: str, started: float) -> RecomputeResult:
-    """Compute from the current inputs and store a snapshot, if still current (caller holds the lock)."""
-    generation = phase.standings_generation
-    # Only the generation is read here: the previous table (large JSON) is loaded only when it is returned.
-    latest = (
-        StandingsSnapshot.objects.filter(phase=phase)
-        .order_by("-generation")
-        .values_list("pk", "generation")
-        .first()
-    )
-    if latest is not None and latest[1] >= generation:
-        return RecomputeResult("current", StandingsSnapshot.objects.get(pk=latest[0]))
-    inputs = standings_inputs(phase=phase)
-    table = pure.compute_standings(inputs)
-    digest = pure.inputs_digest(inputs)
-    # Compare-and-set: inputs committed after we read the generation make this table out of date.
-    now_generation = Phase.objects.values_list("standings_generation", flat=True).get(pk=phase.pk)
-    if now_generation != generation:
-        return RecomputeResult("superseded")
-    snapshot = StandingsSnapshot.objects.create(
-        phase=phase,
-        generation=generation,
-        inputs_hash=digest,
-        computed_at=timezone.now(),
-        duration_ms=int((time.monotonic() - started) * 1000),
-        trigger=trigger[:200],
-        table=table.as_rows(),
-        cut_count=table.cut_count,
-        cut_line_tie=table.cut_line_tie,
-    )
-    return RecomputeResult("written", snapshot)
-
-
-def standings_recompute(*, phase_id: int, trigger: str) -> RecomputeResult:
-    """Recompute a phase's standings into a new snapshot (what the Celery task runs).
-
-    Idempotent: if the latest snapshot is at the phase's generation nothing is written. Never runs twice
-    at once for a phase (advisory lock; a second caller gets ``busy`` and retries).
-    Side effects: at most one StandingsSnapshot row, written atomically.
-    """
-    started = time.monotonic()
-    with transaction.atomic():
-        if not _lock_phase_standings(phase_id, wait=False):
-            return RecomputeResult("busy")
-        phase = Phase.objects.filter(pk=phase_id).first()
-        if phase is None:
-            return RecomputeResult("missing")
-        return _snapshot_write(phase, trigger=trigger, started=started)
+from evaluations.services._common import phase_lock, require_staff, standings_inputs_changed
+from evaluations.services.recompute import lock_phase_standings, snapshot_write
 
 
 @dataclass(frozen=True)
@@ -183,14 +111,11 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
     set the phase finalized (read-only from then on). Refused while any team is not ranked.
     Side effects: the rows above; an audit event.
     """
-    from budget.services import allocations_freeze_for_elimination  # noqa: PLC0415 -- budget depends on us
-    from consortia.services import consortium_mark_departed  # noqa: PLC0415
-
     require_staff(actor)
     started = time.monotonic()
     locked = phase_lock(phase, allowed=(Phase.Status.EVALUATING,), action=_("finalizing"))
-    _lock_phase_standings(locked.pk, wait=True)
-    result = _snapshot_write(locked, trigger=f"finalize by {actor.get_username()}", started=started)
+    lock_phase_standings(locked.pk, wait=True)
+    result = snapshot_write(locked, trigger=f"finalize by {actor.get_username()}", started=started)
     if result.status != "written" and result.status != "current":
         raise ValidationError(_("The standings changed while finalizing; try again."), code="superseded")
     snapshot = result.snapshot
@@ -251,8 +176,6 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
         },
     )
     if next_phase is not None:
-        from evaluations.services._common import standings_inputs_changed  # noqa: PLC0415
-
         standings_inputs_changed(phase_id=next_phase.pk, trigger=f"teams advanced from {locked.code}")
     return snapshot
 

@@ -14,7 +14,7 @@ from budget.selectors import allocation_list_visible_to
 from common.api.permissions import READERS
 from common.forms import form_errors_from
 from common.roles import Role
-from common.views import query_subset, roles_required
+from common.web import query_subset, roles_required
 from evaluations import services
 from evaluations.filters import PhaseFilterSet
 from evaluations.forms import WhatIfForm

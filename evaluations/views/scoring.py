@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from common.forms import form_errors_from
 from common.roles import Role
-from common.views import query_subset, roles_required
+from common.web import query_subset, roles_required
 from evaluations import services
 from evaluations.filters import EvaluatorAssignmentFilterSet
 from evaluations.forms import ScoreSheetForm

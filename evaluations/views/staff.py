@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from common.forms import form_errors_from
 from common.roles import Role
-from common.views import roles_required
+from common.web import roles_required
 from evaluations import services
 from evaluations.forms import AssignmentForm, GateDecisionForm, PanelResultForm
 from evaluations.models import Phase

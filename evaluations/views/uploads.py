@@ -16,7 +16,7 @@ from budget.services import gpu_usage_upload
 from common.forms import form_errors_from
 from common.roles import Role, user_has_role
 from common.uploads import UploadRejected
-from common.views import query_subset, roles_required
+from common.web import query_subset, roles_required
 from consortia.selectors import user_affiliation
 from evaluations import services
 from evaluations.filters import ResultUploadFilterSet

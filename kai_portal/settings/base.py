@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "consortia",
     "evaluations",
     "budget",
+    "portal",
 ]
 
 MIDDLEWARE = [

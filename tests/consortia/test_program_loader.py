@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from budget.models import BudgetLine
 from common.loading import ProgramFileError
 from consortia.models import Consortium, FoundationModel, Organization, Partnership, Program
-from consortia.program_loader import program_file_read, program_load
 from evaluations.models import Benchmark, Phase
+from portal.program_loader import program_file_read, program_load
 
 pytestmark = pytest.mark.django_db
 

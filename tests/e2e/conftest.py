@@ -88,7 +88,7 @@ class PortalUser:
 def program(transactional_db, program_data):
     """The real program file, loaded into the live server's database."""
     from consortia.models import Consortium
-    from consortia.program_loader import program_load
+    from portal.program_loader import program_load
 
     program_load(data=program_data)
     return Consortium.objects.get(code="LG").program

@@ -8,10 +8,10 @@ from decimal import Decimal as D
 import pytest
 
 from common.loading import ProgramFileError
-from consortia.program_loader import program_load
 from evaluations import standings as pure
 from evaluations.models import GateResult, PanelResult, Phase, PhaseParticipant, RubricComponent, RubricGate
 from evaluations.selectors import standings_inputs
+from portal.program_loader import program_load
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from consortia.ui_selectors import Outcome, timeline_build
+from portal.timeline import Outcome, timeline_build
 
 D = dt.date
 

@@ -1,26 +1,20 @@
-"""Load the K-AI program file (consortia/fixtures/kai_program.yaml) into the database.
+"""The consortia sections of the program file: the program itself, organizations, and consortia with
+their partners and foundation models. portal.program_loader calls these in order, in one transaction.
 
-The whole file is read in one transaction: any error names the key path and the reason, and nothing
-is written. Rows are matched by their natural keys (codes, names) and only differing fields are saved,
-so loading the same file twice changes nothing.
+Rows are matched by their natural keys (codes, names) and only differing fields are saved, so loading
+the same file twice changes nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-
-import yaml
-from django.db import transaction
-
 from common.loading import (
+    LoadContext,
     LoadReport,
     ProgramFileError,
     boolean,
     choice,
     date,
     decimal,
-    integer,
     list_at,
     mapping_at,
     positive_integer,
@@ -31,65 +25,8 @@ from common.loading import (
 )
 from consortia.models import Consortium, FoundationModel, Organization, Partnership, Program
 
-DEFAULT_PROGRAM_FILE = Path(__file__).resolve().parent / "fixtures" / "kai_program.yaml"
-SUPPORTED_FORMAT = 1
 
-
-@dataclass
-class LoadContext:
-    """What earlier sections loaded, by the keys later sections refer to them with."""
-
-    program: Program | None = None
-    organizations: dict[str, Organization] = field(default_factory=dict)
-    consortia: dict[str, Consortium] = field(default_factory=dict)
-    phases: dict = field(default_factory=dict)
-    benchmarks: dict = field(default_factory=dict)
-
-
-def program_file_read(path: Path) -> dict:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProgramFileError(str(path), "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise ProgramFileError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ProgramFileError(str(path), f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    return mapping_at(data, str(path))
-
-
-@transaction.atomic
-def program_load(*, data: dict) -> LoadReport:
-    """Load every section; raises ProgramFileError (and rolls back) on the first problem.
-
-    Side effects: creates/updates Program, Organization, Consortium, Partnership, FoundationModel,
-    and through the evaluations and budget loaders their phases, rubrics, results and budget rows.
-    """
-    from budget.loader import budget_section_load
-    from evaluations.loader import benchmarks_section_load, phase_details_load, phases_section_load
-
-    version = read(data, "format_version", "", integer)
-    if version != SUPPORTED_FORMAT:
-        raise ProgramFileError(
-            "format_version", f"unsupported version {version}; this portal reads {SUPPORTED_FORMAT}"
-        )
-    report = LoadReport()
-    context = LoadContext()
-    _program_load(data, context, report)
-    _organizations_load(data, context, report)
-    phases_section_load(data, context, report)
-    _consortia_load(data, context, report)
-    benchmarks_section_load(data, context, report)
-    phase_details_load(data, context, report)
-    budget_section_load(data, context, report)
-    return report
-
-
-def _program_load(data: dict, context: LoadContext, report: LoadReport) -> None:
+def program_section_load(data: dict, context: LoadContext, report: LoadReport) -> None:
     node = mapping_at(read(data, "program", "", lambda v, p: v), "program")
     path = "program"
     context.program = sync_row(
@@ -111,7 +48,7 @@ def _program_load(data: dict, context: LoadContext, report: LoadReport) -> None:
     )
 
 
-def _organizations_load(data: dict, context: LoadContext, report: LoadReport) -> None:
+def organizations_section_load(data: dict, context: LoadContext, report: LoadReport) -> None:
     kinds = choice(Organization.Kind.values)
     for i, raw in enumerate(list_at(data.get("organizations"), "organizations")):
         path = f"organizations[{i}]"
@@ -140,7 +77,7 @@ def _organization_ref(context: LoadContext, key: str, path: str) -> Organization
         raise ProgramFileError(path, f"unknown organization key {key!r}") from None
 
 
-def _consortia_load(data: dict, context: LoadContext, report: LoadReport) -> None:
+def consortia_section_load(data: dict, context: LoadContext, report: LoadReport) -> None:
     statuses = choice(Consortium.Status.values)
     for i, raw in enumerate(list_at(data.get("consortia"), "consortia")):
         path = f"consortia[{i}]"

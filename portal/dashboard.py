@@ -12,6 +12,15 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from budget.selectors import (
+    budget_line_figures,
+    burn_rate_by_month,
+    consortium_support_by_category,
+    gpu_by_team_over_time,
+)
+from consortia.models import Consortium, Program
+from evaluations.models import Phase, StandingsSnapshot
+
 CACHE_SECONDS = 300
 
 
@@ -21,8 +30,6 @@ def _cache_stamp(program_id: int | None) -> tuple[int | None, str, dict[str, int
 
     This runs on every dashboard call, cached or not, so it is the whole database cost of a cached call
     after authentication: the program lookup is folded in rather than being a query of its own."""
-    from consortia.models import Program
-    from evaluations.models import Phase
 
     program_filter = "WHERE id = %s" if program_id is not None else ""
     with connection.cursor() as cursor:
@@ -56,14 +63,6 @@ def _current_phase(phases):
 
 
 def _compute(program) -> dict:
-    from budget.selectors import (
-        budget_line_figures,
-        burn_rate_by_month,
-        consortium_support_by_category,
-        gpu_by_team_over_time,
-    )
-    from consortia.models import Consortium
-    from evaluations.models import Phase, StandingsSnapshot
 
     phases = list(Phase.objects.filter(program=program).order_by("order"))
     current = _current_phase(phases)
@@ -154,7 +153,6 @@ def _compute(program) -> dict:
 
 def dashboard_summary(*, program=None) -> dict | None:
     """Dashboard figures (cached) plus freshness computed now. None when no program is loaded."""
-    from consortia.models import Program
 
     program_id, stamp, generations = _cache_stamp(program.pk if program is not None else None)
     if program_id is None:

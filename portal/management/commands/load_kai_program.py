@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from common.loading import ProgramFileError
 from consortia.demo_users import demo_users_create
-from consortia.program_loader import DEFAULT_PROGRAM_FILE, program_file_read, program_load
+from portal.program_loader import DEFAULT_PROGRAM_FILE, program_file_read, program_load
 
 
 class Command(BaseCommand):

@@ -1,0 +1,90 @@
+"""The worker side of the standings: compute a phase's table from its current inputs and store it as a
+snapshot, once per input generation. The Celery task runs ``standings_recompute``; finalizing reuses the
+lock and the write. Nothing here enqueues work, so the task module can import it without a cycle."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from evaluations import standings as pure
+from evaluations.models import Phase, StandingsSnapshot
+from evaluations.selectors import standings_inputs
+
+# Keeps our advisory locks apart from other users of pg_advisory_xact_lock (two-key form: class, phase).
+_LOCK_CLASS = 0x4B41_5354  # "KAST"
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    """``written`` (new snapshot), ``current`` (latest already matches the inputs), ``superseded`` (inputs
+    changed while computing; the run for the newer change will write), ``busy`` (another recompute
+    holds the lock), ``missing`` (no such phase)."""
+
+    status: str
+    snapshot: StandingsSnapshot | None = None
+
+
+def lock_phase_standings(phase_id: int, *, wait: bool) -> bool:
+    if connection.vendor == "postgresql":
+        fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {fn}(%s, %s)", [_LOCK_CLASS, phase_id])
+            row = cursor.fetchone()
+        return True if wait else bool(row[0])
+    # SQLite serialises writers itself; the row lock documents intent (and works on other backends).
+    list(Phase.objects.select_for_update().filter(pk=phase_id).values_list("pk", flat=True))
+    return True
+
+
+def snapshot_write(phase: Phase, *, trigger: str, started: float) -> RecomputeResult:
+    """Compute from the current inputs and store a snapshot, if still current (caller holds the lock)."""
+    generation = phase.standings_generation
+    # Only the generation is read here: the previous table (large JSON) is loaded only when it is returned.
+    latest = (
+        StandingsSnapshot.objects.filter(phase=phase)
+        .order_by("-generation")
+        .values_list("pk", "generation")
+        .first()
+    )
+    if latest is not None and latest[1] >= generation:
+        return RecomputeResult("current", StandingsSnapshot.objects.get(pk=latest[0]))
+    inputs = standings_inputs(phase=phase)
+    table = pure.compute_standings(inputs)
+    digest = pure.inputs_digest(inputs)
+    # Compare-and-set: inputs committed after we read the generation make this table out of date.
+    now_generation = Phase.objects.values_list("standings_generation", flat=True).get(pk=phase.pk)
+    if now_generation != generation:
+        return RecomputeResult("superseded")
+    snapshot = StandingsSnapshot.objects.create(
+        phase=phase,
+        generation=generation,
+        inputs_hash=digest,
+        computed_at=timezone.now(),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        trigger=trigger[:200],
+        table=table.as_rows(),
+        cut_count=table.cut_count,
+        cut_line_tie=table.cut_line_tie,
+    )
+    return RecomputeResult("written", snapshot)
+
+
+def standings_recompute(*, phase_id: int, trigger: str) -> RecomputeResult:
+    """Recompute a phase's standings into a new snapshot (what the Celery task runs).
+
+    Idempotent: if the latest snapshot is at the phase's generation nothing is written. Never runs twice
+    at once for a phase (advisory lock; a second caller gets ``busy`` and retries).
+    Side effects: at most one StandingsSnapshot row, written atomically.
+    """
+    started = time.monotonic()
+    with transaction.atomic():
+        if not lock_phase_standings(phase_id, wait=False):
+            return RecomputeResult("busy")
+        phase = Phase.objects.filter(pk=phase_id).first()
+        if phase is None:
+            return RecomputeResult("missing")
+        return snapshot_write(phase, trigger=trigger, started=started)

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from common.api.permissions import READERS, RolePermission
+from portal.dashboard import dashboard_summary
+
+
+@extend_schema(
+    responses={
+        200: {
+            "type": "object",
+            "description": "program, phases, current standings with "
+            "freshness, budget figures and GPU allocation",
+        }
+    }
+)
+@api_view(["GET"])
+@permission_classes([RolePermission])
+def dashboard_summary_view(request):
+    """The ministry dashboard in one call (cached; a new snapshot or budget change shows on the next call)."""
+    summary = dashboard_summary()
+    if summary is None:
+        raise NotFound("No program is loaded.")
+    return Response(summary)
+
+
+dashboard_summary_view.cls.read_roles = READERS
+dashboard_summary_view.cls.write_roles = frozenset()
