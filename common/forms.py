@@ -19,18 +19,21 @@ class AccessibleForm(forms.Form):
 
     def full_clean(self):
         super().full_clean()
-        for name in self.errors:
-            self._mark_invalid(name)
+        mark_invalid_fields(self)
 
     def add_error(self, field, error):
         super().add_error(field, error)
-        for name in self.errors:
-            self._mark_invalid(name)
+        mark_invalid_fields(self)
 
-    def _mark_invalid(self, name):
-        if name not in self.fields:
-            return
-        field, auto_id = self.fields[name], self[name].auto_id
+
+def mark_invalid_fields(form: forms.Form) -> None:
+    """aria-invalid on each field of ``form`` with an error, and aria-describedby pointing at its message
+    (``<id>-error``) and hint (``<id>-help``), as includes/error_summary.html and the field templates
+    name them."""
+    for name in form.errors:
+        if name not in form.fields:
+            continue
+        field, auto_id = form.fields[name], form[name].auto_id
         field.widget.attrs["aria-invalid"] = "true"
         described = [f"{auto_id}-error"] + ([f"{auto_id}-help"] if field.help_text else [])
         field.widget.attrs["aria-describedby"] = " ".join(described)
