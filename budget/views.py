@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from budget import services
 from budget.filters import AllocationFilterSet, BudgetLineFilterSet, ExecutionFilterSet, GpuUsageFilterSet
 from budget.forms import AllocationForm, AmendForm, ApproveForm, ExecutionForm, RejectForm
-from budget.models import Allocation, BudgetLine, Category, Execution
+from budget.models import Allocation, BudgetLine, Execution
 from budget.permissions import (
     can_approve_execution,
     can_manage_budget,
@@ -37,6 +37,7 @@ from budget.selectors import (
     gpu_usage_list_visible_to,
     gpu_usage_report_list_visible_to,
 )
+from common.filter_forms import FilterField, filter_form
 from common.roles import Role, can_read_everything, is_ministry_staff, user_has_role
 from common.web import form_submit, query_subset, roles_required
 from consortia.models import Consortium
@@ -74,42 +75,58 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
-def _filter_context(filterset, params: QueryDict) -> dict:
-    return {
-        "filterset": filterset,
-        "params": params,
-        "is_filtered": bool(params),
-        "selected_categories": params.getlist("category"),
-        "selected_statuses": params.getlist("status"),
-        "category_choices": Category.choices,
-    }
+def _filter_context(filterset, params: QueryDict, fields) -> dict:
+    """The filter form of a list page (templates/includes/filter_form.html): the FilterSet's own form with
+    ``fields``, the parameters the page offers, in the order it shows them."""
+    return {"filter_form": filter_form(filterset, fields), "is_filtered": bool(params)}
+
+
+def _team_filter(program) -> FilterField:
+    """The API takes a consortium code; the page offers the program's teams by name."""
+    teams = Consortium.objects.filter(program=program).order_by("code").values_list("code", "name")
+    return FilterField("consortium", _("Consortium"), choices=teams, empty_label=_("All teams"))
+
+
+def _line_filters(program) -> tuple[FilterField, FilterField]:
+    """The API takes a budget line code and a number for the year; the page offers the program's lines
+    and their fiscal years."""
+    lines = list(
+        BudgetLine.objects.filter(program=program)
+        .order_by("fiscal_year", "code")
+        .values_list("code", "fiscal_year")
+    )
+    codes = [(code, code) for code, _year in lines]
+    years = [(year, year) for year in sorted({year for _code, year in lines})]
+    return (
+        FilterField("line", _("Budget line"), choices=codes, empty_label=_("All lines")),
+        FilterField("fiscal_year", choices=years, empty_label=_("All years")),
+    )
 
 
 # --- budget lines ---------------------------------------------------------------------------------------
+
+LINE_FILTERS = ("q", "category", "fiscal_year")
+SEARCH = {"type": "search"}
 
 
 @require_GET
 @roles_required(BUDGET_READERS)
 def line_list_view(request):
     program = _program()
-    params = query_subset(request.GET, ("q", "category", "fiscal_year"))
+    params = query_subset(request.GET, LINE_FILTERS)
     filterset = BudgetLineFilterSet(params or None, queryset=budget_line_figures(program_id=program.pk))
     lines = list(filterset.qs)
     totals = {
         key: sum(getattr(line, key) for line in lines)
         for key in ("amount_krw", "allocated_krw", "executed_krw", "pending_krw", "remaining_krw")
     }
-    years = (
-        BudgetLine.objects.filter(program=program)
-        .order_by("fiscal_year")
-        .values_list("fiscal_year", flat=True)
-    )
+    _line, year = _line_filters(program)
+    search = FilterField("q", _("Search by code or name"), attrs=SEARCH)
     context = {
         "lines": lines,
         "totals": totals,
-        "fiscal_years": sorted(set(years)),
         "can_manage": can_manage_budget(request.user),
-        **_filter_context(filterset, params),
+        **_filter_context(filterset, params, [search, "category", year]),
     }
     return render(request, "budget/line_list.html", context)
 
@@ -185,15 +202,16 @@ def allocation_list_view(request):
     )
     page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
     sees_every_team = can_read_everything(request.user)
+    line, year = _line_filters(program)
+    # Members see only their own team: no team to choose.
+    team = [_team_filter(program)] if sees_every_team else []
+    fields = [*team, line, "category", "status", year, FilterField("active_on", _("Active on"))]
     context = {
         "page": page,
         "allocations": list(page.object_list),
         "sees_every_team": sees_every_team,
-        "consortia": Consortium.objects.filter(program=program).order_by("code") if sees_every_team else [],
-        "line_codes": BudgetLine.objects.filter(program=program).order_by("fiscal_year", "code"),
-        "status_choices": Allocation.Status.choices,
         "can_allocate": can_manage_budget(request.user),
-        **_filter_context(filterset, params),
+        **_filter_context(filterset, params, fields),
     }
     return render(request, "budget/allocation_list.html", context)
 
@@ -287,18 +305,19 @@ def execution_list_view(request):
     filterset = ExecutionFilterSet(params or None, queryset=base)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     sees_every_team = can_read_everything(request.user)
+    line, _year = _line_filters(program)
+    team = [_team_filter(program)] if sees_every_team else []
+    search = FilterField("q", _("Search in descriptions"), attrs=SEARCH)
+    fields = [search, *team, line, "category", "status", "spent_after", "spent_before"]
     context = {
         "page": page,
         "executions": list(page.object_list),
         "sees_every_team": sees_every_team,
-        "consortia": Consortium.objects.filter(program=program).order_by("code") if sees_every_team else [],
-        "line_codes": BudgetLine.objects.filter(program=program).order_by("fiscal_year", "code"),
-        "status_choices": Execution.Status.choices,
         "can_decide": can_approve_execution(request.user),
         "can_record": _may_record(request.user),
         "export_links": _export_links("budget-execution", params) if sees_every_team else [],
         "approve_form": ApproveForm(),
-        **_filter_context(filterset, params),
+        **_filter_context(filterset, params, fields),
     }
     return render(request, "budget/execution_list.html", context)
 
@@ -449,18 +468,19 @@ def gpu_usage_view(request):
         for month, by_team in months.items()
     ]
     sees_every_team = can_read_everything(request.user)
+    team = [_team_filter(program)] if sees_every_team else []
+    gpu_model = FilterField("gpu_model", attrs={"size": "10"})
     own = user_consortium_id(user=request.user)
     context = {
         "teams": [(code, teams[code]) for code in codes],
         "table": table,
         "reports": list(gpu_usage_report_list_visible_to(user=request.user)[:10]),
         "sees_every_team": sees_every_team,
-        "consortia": Consortium.objects.filter(program=program).order_by("code") if sees_every_team else [],
         "export_links": _export_links("gpu-usage", params) if sees_every_team else [],
         # GPU usage is reported on the evaluations upload page, next to the benchmark results.
         "upload_url": reverse("evaluations:upload")
         if own and can_upload_gpu_usage(request.user, own)
         else None,
-        **_filter_context(filterset, params),
+        **_filter_context(filterset, params, [*team, gpu_model, "month_after", "month_before"]),
     }
     return render(request, "budget/gpu_usage.html", context)

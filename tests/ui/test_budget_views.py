@@ -12,9 +12,13 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import QueryDict
 from django.test import Client
+from django.utils import translation
+from django.utils.html import escape
 
-from budget import services
+from budget import services, views
+from budget.filters import AllocationFilterSet, BudgetLineFilterSet, ExecutionFilterSet, GpuUsageFilterSet
 from budget.models import Allocation, BudgetLine, BudgetLineAmendment, Execution, GpuUsageEntry
 from common.models import AuditEvent
 from common.roles import Role
@@ -627,6 +631,59 @@ def test_gpu_usage_links_to_the_upload_page_only_if_it_exists(users):
     else:
         assert 'href="/evaluations/upload/"' in body
     assert "/evaluations/upload/" not in _text(_client(users["staff"]).get("/budget/gpu-usage/"))
+
+
+# --- Filter forms ------------------------------------------------------------------------------------
+
+# Each list page, its FilterSet, the parameters it offers, and a value its FilterSet refuses.
+FILTER_PAGES = [
+    ("/budget/", BudgetLineFilterSet, views.LINE_FILTERS, "category=bogus"),
+    ("/budget/allocations/", AllocationFilterSet, views.ALLOCATION_FILTERS, "status=bogus"),
+    ("/budget/executions/", ExecutionFilterSet, views.EXECUTION_FILTERS, "spent_after=2026-13-01"),
+    ("/budget/gpu-usage/", GpuUsageFilterSet, views.GPU_FILTERS, "month_after=someday"),
+]
+
+
+def _filter_form(body: str) -> str:
+    return re.search(r'<form method="get"[^>]*class="filters" role="search".*?</form>', body, re.S).group(0)
+
+
+def test_each_list_page_renders_its_filtersets_form(users):
+    """Every parameter a page offers is in its form, named as its FilterSet (and so the API) names it, with
+    a label for each input; members are not offered the team; a refused value shows the FilterSet's own
+    message, in the summary and next to the field."""
+    auditor, member = _client(users["auditor"]), _client(users["lg"])
+    for path, filterset_class, offered, bad in FILTER_PAGES:
+        form = _filter_form(_text(auditor.get(path)))
+        names = set(re.findall(r'name="([^"]+)"', form))
+        assert names == set(offered) <= set(filterset_class.base_filters), path
+        for name in offered:
+            assert f'id="filter-{name}"' in form, (path, name)
+        for target in re.findall(r'<label[^>]* for="([^"]+)"', form):
+            assert f'id="{target}"' in form, (path, target)
+        member_names = set(re.findall(r'name="([^"]+)"', _filter_form(_text(member.get(path)))))
+        assert member_names == set(offered) - {"consortium"}, path
+
+        name = bad.partition("=")[0]
+        with translation.override("en"):
+            message = str(filterset_class(QueryDict(bad)).errors[name][0])
+        body = _text(auditor.get(f"{path}?{bad}"))
+        summary = re.search(r'<div class="error-summary" role="alert".*?</div>', body, re.S).group(0)
+        assert f'<a href="#filter-{name}">' in summary and escape(message) in summary, path
+        assert f'id="filter-{name}-error">{escape(message)}</p>' in _filter_form(body), path
+
+
+def test_filter_labels_are_the_pages_words_not_the_apis(users):
+    form = _filter_form(_text(_client(users["staff"]).get("/budget/allocations/?line=FY25-DATA")))
+    assert '<label for="filter-consortium">Consortium</label>' in form
+    assert '<option value="" selected>All teams</option>' in form
+    assert '<label for="filter-line">Budget line</label>' in form
+    assert '<option value="FY25-DATA" selected>FY25-DATA</option>' in form
+    assert "(code)" not in form
+    korean = Client()
+    korean.force_login(users["staff"])
+    form = _filter_form(_text(korean.get("/budget/allocations/")))
+    assert '<label for="filter-consortium">컨소시엄</label>' in form and "전체 팀" in form
 
 
 # --- Query budgets -----------------------------------------------------------------------------------
