@@ -9,10 +9,12 @@ from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from common.api.permissions import READERS
 from common.audit import audit_chain_verify
+from common.filter_forms import FilterField, filter_form
 from common.filters import AuditEventFilterSet
 from common.models import AuditEvent
 from common.selectors import audit_event_list
@@ -30,6 +32,16 @@ def healthz(request):
 # --- Audit trail ------------------------------------------------------------------------------------
 
 AUDIT_FILTERS = ("q", "action", "object_type", "object_id", "actor", "occurred_after", "occurred_before")
+# How the page offers them: the times are the browser's local date-time, read in Korean time.
+AUDIT_FILTER_FIELDS = (
+    FilterField("q", _("Search object"), attrs={"type": "search"}),
+    "action",
+    FilterField("object_type", attrs={"placeholder": "budget.allocation", "size": "18"}),
+    FilterField("object_id", attrs={"size": "6"}),
+    FilterField("actor", attrs={"size": "12"}),
+    FilterField("occurred_after", _("From (KST)")),
+    FilterField("occurred_before", _("Until (KST)")),
+)
 AUDIT_PAGE_SIZE = 50
 # The list never loads the JSON columns; the detail page shows them.
 _AUDIT_LIST_FIELDS = (
@@ -74,11 +86,8 @@ def audit_list_view(request):
         "events": page,
         "older_url": older,
         "newest_url": f"?{params.urlencode()}" if before.isdigit() else None,
-        "params": params,
-        "filterset": filterset,
+        "filter_form": filter_form(filterset, AUDIT_FILTER_FIELDS),
         "is_filtered": bool(params),
-        "action_choices": AuditEvent.Action.choices,
-        "selected_actions": params.getlist("action"),
         "export_links": _audit_exports(params),
     }
     return render(request, "audit/event_list.html", context)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from budget.models import Allocation
 from budget.selectors import allocation_list_visible_to
 from common.api.permissions import READERS
+from common.filter_forms import filter_form
 from common.forms import form_errors_from
 from common.roles import Role
 from common.web import query_subset, roles_required
@@ -55,9 +56,8 @@ def phase_list_view(request):
         "evaluations/phase_list.html",
         {
             "phases": phases,
-            "filterset": filterset,
-            "status_choices": Phase.Status.choices,
-            "selected_statuses": params.getlist("status"),
+            "filter_form": filter_form(filterset, ("status",)),
+            "is_filtered": bool(params),
         },
     )
 

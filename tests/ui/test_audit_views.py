@@ -160,6 +160,8 @@ def test_bad_filter_shows_an_error_summary(users):
     _events(users["staff"], 2)
     body = _text(_client(users["staff"]).get("/audit/?action=bogus"))
     assert 'class="error-summary" role="alert"' in body and "bogus" in body
+    assert '<a href="#filter-action">Action: Select a valid choice. bogus is not one' in body
+    assert '<fieldset class="field has-error" id="filter-action">' in body
     assert len(_ids(body)) == 2
 
 

@@ -214,6 +214,10 @@ def test_phase_list_filters_with_the_api_filterset(as_role, english):
     body = _text(english.get("/evaluations/?status=finalized"))
     assert "1차 단계평가" in body or "finalized" in body
     assert "2차 단계평가" not in body
+    assert 'value="finalized" id="filter-status_3" checked' in body
+    assert '<a href="/evaluations/">Clear filters</a>' in body
+    refused = _text(english.get("/evaluations/?status=bogus"))
+    assert '<a href="#filter-status">Status: Select a valid choice. bogus is not one' in refused
 
 
 @pytest.mark.parametrize("suffix", ["assignments/", "gates/", "panel/", "finalize/"])
