@@ -15,6 +15,8 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
+from common.user_cache import user_cached
+
 PORTAL_APPS = ("common", "consortia", "evaluations", "budget")
 
 
@@ -97,15 +99,16 @@ def sync_role_permissions_after_migrate(sender, app_config=None, using="default"
         sync_role_permissions()
 
 
-def user_roles(user) -> set[Role]:
+def user_roles(user) -> frozenset[Role]:
+    """The roles the user's groups give (one query per request: common.user_cache)."""
     if not getattr(user, "is_authenticated", False):
-        return set()
-    cached = getattr(user, "_kai_roles", None)
-    if cached is None:
-        names = _group_names(user.pk)
-        cached = {role for role in Role if role.value in names}
-        user._kai_roles = cached
-    return cached
+        return frozenset()
+    return user_cached(user, "roles", lambda: _roles_of(user.pk))
+
+
+def _roles_of(user_id: int) -> frozenset[Role]:
+    names = _group_names(user_id)
+    return frozenset(role for role in Role if role.value in names)
 
 
 def _group_names(user_id: int) -> set[str]:
