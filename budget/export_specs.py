@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from budget.filters import ExecutionFilterSet, GpuUsageFilterSet
 from budget.models import Execution, GpuUsageEntry
-from common.api.permissions import READERS
 from common.exports import ExportColumn, ExportSpec, export_register
+from common.roles import READERS
 
 export_register(
     ExportSpec(

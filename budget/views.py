@@ -39,15 +39,20 @@ from budget.selectors import (
     gpu_usage_report_list_visible_to,
 )
 from common.forms import form_errors_from
-from common.roles import Role, can_read_everything, is_ministry_staff, user_has_role
+from common.roles import (
+    RECORDERS,
+    STAFF,
+    TEAM_READERS,
+    Role,
+    can_read_everything,
+    is_ministry_staff,
+    user_has_role,
+)
 from common.web import query_subset, roles_required
 from consortia.models import Consortium
 from consortia.selectors import user_consortium_id
 from consortia.ui_selectors import program_current
 
-BUDGET_READERS = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR, Role.CONSORTIUM_MEMBER})
-STAFF = frozenset({Role.MINISTRY_STAFF})
-RECORDERS = frozenset({Role.MINISTRY_STAFF, Role.CONSORTIUM_MEMBER})
 PAGE_SIZE = 50
 EXPORT_FORMATS = ("csv", "xlsx", "json")
 
@@ -100,7 +105,7 @@ def _filter_context(filterset, params: QueryDict) -> dict:
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def line_list_view(request):
     program = _program()
     params = query_subset(request.GET, ("q", "category", "fiscal_year"))
@@ -152,7 +157,7 @@ def _line_detail(request, line: BudgetLine, amend_form: AmendForm | None, status
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def line_detail_view(request, pk: int):
     return _line_detail(request, _line_or_404(_program(), pk), None)
 
@@ -187,7 +192,7 @@ ALLOCATION_FILTERS = ("consortium", "line", "category", "status", "fiscal_year",
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def allocation_list_view(request):
     program = _program()
     params = query_subset(request.GET, ALLOCATION_FILTERS)
@@ -219,7 +224,7 @@ def _allocation_or_404(request, pk: int) -> Allocation:
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def allocation_detail_view(request, pk: int):
     allocation = _allocation_or_404(request, pk)
     executions = list(execution_list_visible_to(user=request.user).filter(allocation=allocation))
@@ -293,7 +298,7 @@ EXECUTION_FILTERS = ("consortium", "line", "category", "status", "spent_after", 
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def execution_list_view(request):
     program = _program()
     params = query_subset(request.GET, EXECUTION_FILTERS)
@@ -388,7 +393,7 @@ def _execution_detail(request, execution, *, approve_form=None, reject_form=None
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def execution_detail_view(request, pk: int):
     return _execution_detail(request, _execution_or_404(request, pk))
 
@@ -430,7 +435,7 @@ def execution_reject_view(request, pk: int):
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def execution_evidence_view(request, pk: int):
     execution = _execution_or_404(request, pk)
     if not execution.evidence:
@@ -446,7 +451,7 @@ GPU_FILTERS = ("consortium", "month_after", "month_before", "gpu_model")
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def gpu_usage_view(request):
     program = _program()
     params = query_subset(request.GET, GPU_FILTERS)

@@ -2,7 +2,9 @@
 
 Group names are stable identifiers (used in code and migrations); their display names are translated.
 Each role's Django permissions are derived from ROLE_GRANTS so that new models pick up the right grants.
-Row-level rules (which consortium, which assignment) live in each app's ``permissions.py``.
+The role sets that views, API views and exports admit (``read_roles``, ``roles_required``) are defined
+here and nowhere else. Row-level rules (which consortium, which assignment) live in each app's
+``permissions.py``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,20 @@ ROLE_LABELS = {
     Role.CONSORTIUM_MEMBER: _("Consortium member"),
     Role.AUDITOR: _("Auditor"),
 }
+
+# Who may call a page or an endpoint at all (rows are then scoped by visible_to).
+ALL_ROLES = frozenset(Role)
+STAFF = frozenset({Role.MINISTRY_STAFF})
+# Ministry staff and auditors read every team's data.
+READERS = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR})
+MEMBERS = frozenset({Role.CONSORTIUM_MEMBER})
+EVALUATORS = frozenset({Role.EVALUATOR})
+# Team data (budget, uploads): the readers, and members for their own team.
+TEAM_READERS = READERS | MEMBERS
+# Evaluator assignments and score sheets: the readers, and evaluators for their own assignments.
+SCORING_READERS = READERS | EVALUATORS
+# Spending is recorded by the team's own members, or by ministry staff for any team.
+RECORDERS = STAFF | MEMBERS
 
 # (app_label, model) -> actions; "*" means every model of the portal apps.
 ROLE_GRANTS: dict[Role, dict[tuple[str, str], tuple[str, ...]]] = {
@@ -124,17 +140,22 @@ def _group_names(user_id: int) -> set[str]:
         return {name for (name,) in cursor.fetchall()}
 
 
+def effective_roles(user) -> frozenset[Role]:
+    """The user's roles, a superuser counting as ministry staff. Every role check goes through this."""
+    roles = user_roles(user)
+    if getattr(user, "is_superuser", False):
+        roles = roles | STAFF
+    return roles
+
+
 def user_has_role(user, role: Role) -> bool:
-    return role in user_roles(user)
+    return role in effective_roles(user)
 
 
 def is_ministry_staff(user) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or user_has_role(user, Role.MINISTRY_STAFF)
-
-
-def is_auditor(user) -> bool:
-    return user_has_role(user, Role.AUDITOR)
+    return user_has_role(user, Role.MINISTRY_STAFF)
 
 
 def can_read_everything(user) -> bool:
-    return is_ministry_staff(user) or is_auditor(user)
+    """Ministry staff and auditors see every team's data."""
+    return bool(effective_roles(user) & READERS)

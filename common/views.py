@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from common.api.permissions import READERS
 from common.audit import audit_chain_verify
 from common.filters import AuditEventFilterSet
 from common.models import AuditEvent
+from common.roles import READERS
 from common.selectors import audit_event_list
 from common.web import query_subset, roles_required
 

@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import QueryDict
 
-from common.api.permissions import ALL_ROLES, effective_roles
+from common.roles import ALL_ROLES, effective_roles
 
 
 def roles_required(roles=ALL_ROLES):

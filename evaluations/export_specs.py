@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from common.api.permissions import READERS
 from common.exports import ExportColumn, ExportSpec, export_register
+from common.roles import READERS
 from consortia.models import Consortium
 from evaluations.filters import CriterionScoreFilterSet, ResultRowFilterSet
 from evaluations.models import CriterionScore, ResultRow

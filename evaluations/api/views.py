@@ -10,8 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from common.api.pagination import LargeTableCursorPagination
-from common.api.permissions import ALL_ROLES, READERS, STAFF
-from common.roles import Role
+from common.roles import ALL_ROLES, EVALUATORS, MEMBERS, READERS, SCORING_READERS, STAFF, TEAM_READERS
 from evaluations import services
 from evaluations.api import serializers as s
 from evaluations.filters import (
@@ -41,9 +40,6 @@ from evaluations.selectors import (
     standings_snapshots_visible_to,
 )
 from evaluations.services import ScoreInput
-
-MEMBERS = frozenset({Role.CONSORTIUM_MEMBER})
-EVALUATORS = frozenset({Role.EVALUATOR})
 
 
 class PhaseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -180,7 +176,7 @@ class ResultUploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     pagination_class = LargeTableCursorPagination
     ordering_fields = ("uploaded_at", "id")
     parser_classes = (MultiPartParser, FormParser)
-    read_roles = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR, Role.CONSORTIUM_MEMBER})
+    read_roles = TEAM_READERS
     write_roles = MEMBERS
 
     def get_queryset(self):
@@ -218,7 +214,7 @@ class EvaluatorAssignmentViewSet(
 
     filterset_class = EvaluatorAssignmentFilterSet
     ordering_fields = ("assigned_at", "id")
-    read_roles = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR, Role.EVALUATOR})
+    read_roles = SCORING_READERS
     write_roles = STAFF
 
     def get_queryset(self):
@@ -247,7 +243,7 @@ class ScoreSheetViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ScoreSheetSerializer
     filterset_class = ScoreSheetFilterSet
     ordering_fields = ("updated_at", "id")
-    read_roles = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR, Role.EVALUATOR})
+    read_roles = SCORING_READERS
     write_roles = EVALUATORS
 
     def get_queryset(self):

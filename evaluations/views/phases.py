@@ -11,9 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from budget.models import Allocation
 from budget.selectors import allocation_list_visible_to
-from common.api.permissions import READERS
 from common.forms import form_errors_from
-from common.roles import Role
+from common.roles import READERS, STAFF
 from common.web import query_subset, roles_required
 from evaluations import services
 from evaluations.filters import PhaseFilterSet
@@ -23,8 +22,6 @@ from evaluations.permissions import can_manage_phase, can_run_what_if, can_view_
 from evaluations.selectors import phase_list, standings_view
 from evaluations.ui_selectors import phase_detail_for_ui
 from evaluations.views._display import display_rows, outcome_label
-
-STAFF = frozenset({Role.MINISTRY_STAFF})
 
 
 def _detail_or_404(pk: int):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from budget.selectors import gpu_usage_report_list_visible_to
 from budget.services import gpu_usage_upload
 from common.forms import form_errors_from
-from common.roles import Role, user_has_role
+from common.roles import MEMBERS, TEAM_READERS, Role, user_has_role
 from common.uploads import UploadRejected
 from common.web import query_subset, roles_required
 from consortia.selectors import user_affiliation
@@ -25,8 +25,6 @@ from evaluations.selectors import phase_benchmarks_for_team, result_upload_list_
 from evaluations.ui_selectors import gpu_report_history, open_phases_for_team, result_upload_history
 from evaluations.uploads import ResultFileRejected
 
-UPLOAD_READERS = frozenset({Role.CONSORTIUM_MEMBER, Role.MINISTRY_STAFF, Role.AUDITOR})
-MEMBERS = frozenset({Role.CONSORTIUM_MEMBER})
 HISTORY_LIMIT = 50
 # Excel (Korean Windows) reads a CSV as CP949 unless it starts with a UTF-8 byte order mark.
 BOM = "\ufeff"
@@ -49,7 +47,7 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@roles_required(UPLOAD_READERS)
+@roles_required(TEAM_READERS)
 def upload_view(request):
     team = _own_team(request.user)
     phases = open_phases_for_team(consortium_id=team.pk if team else None)
@@ -139,7 +137,7 @@ def gpu_usage_template_view(request):
 
 
 @require_GET
-@roles_required(UPLOAD_READERS)
+@roles_required(TEAM_READERS)
 def result_upload_file_view(request, pk: int):
     upload = result_upload_list_visible_to(user=request.user).filter(pk=pk).first()
     if upload is None:
@@ -148,7 +146,7 @@ def result_upload_file_view(request, pk: int):
 
 
 @require_GET
-@roles_required(UPLOAD_READERS)
+@roles_required(TEAM_READERS)
 def gpu_report_file_view(request, pk: int):
     report = gpu_usage_report_list_visible_to(user=request.user).filter(pk=pk).first()
     if report is None:
