@@ -27,6 +27,7 @@ from budget.permissions import (
     can_approve_execution,
     can_manage_budget,
     can_record_execution,
+    can_record_some_execution,
     can_upload_gpu_usage,
 )
 from budget.selectors import (
@@ -39,18 +40,10 @@ from budget.selectors import (
     gpu_usage_report_list_visible_to,
 )
 from common.forms import form_errors_from
-from common.roles import (
-    RECORDERS,
-    STAFF,
-    TEAM_READERS,
-    Role,
-    can_read_everything,
-    is_ministry_staff,
-    user_has_role,
-)
+from common.roles import RECORDERS, STAFF, TEAM_READERS, can_read_everything
 from common.web import query_subset, roles_required
 from consortia.models import Consortium
-from consortia.selectors import user_consortium_id
+from consortia.permissions import member_team_id
 from consortia.ui_selectors import program_current
 
 PAGE_SIZE = 50
@@ -314,7 +307,7 @@ def execution_list_view(request):
         "line_codes": BudgetLine.objects.filter(program=program).order_by("fiscal_year", "code"),
         "status_choices": Execution.Status.choices,
         "can_decide": can_approve_execution(request.user),
-        "can_record": _may_record(request.user),
+        "can_record": can_record_some_execution(request.user),
         "export_links": _export_links("budget-execution", params) if sees_every_team else [],
         "approve_form": ApproveForm(),
         **_filter_context(filterset, params),
@@ -322,15 +315,8 @@ def execution_list_view(request):
     return render(request, "budget/execution_list.html", context)
 
 
-def _may_record(user) -> bool:
-    """Staff record for any team; a member for their own (so only with a team)."""
-    if is_ministry_staff(user):
-        return True
-    return user_has_role(user, Role.CONSORTIUM_MEMBER) and user_consortium_id(user=user) is not None
-
-
 def _recordable_allocations(request, program):
-    if not _may_record(request.user):
+    if not can_record_some_execution(request.user):
         raise PermissionDenied
     return allocation_list_visible_to(user=request.user, program_id=program.pk).order_by(
         "consortium__code", "line__code", "period_start", "id"
@@ -474,7 +460,7 @@ def gpu_usage_view(request):
         for month, by_team in months.items()
     ]
     sees_every_team = can_read_everything(request.user)
-    own = user_consortium_id(user=request.user)
+    own = member_team_id(request.user)
     context = {
         "teams": [(code, teams[code]) for code in codes],
         "table": table,

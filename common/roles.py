@@ -3,8 +3,8 @@
 Group names are stable identifiers (used in code and migrations); their display names are translated.
 Each role's Django permissions are derived from ROLE_GRANTS so that new models pick up the right grants.
 The role sets that views, API views and exports admit (``read_roles``, ``roles_required``) are defined
-here and nowhere else. Row-level rules (which consortium, which assignment) live in each app's
-``permissions.py``.
+here and nowhere else. Row-level rules (which consortium, which assignment) are declared on each
+team-owned model and applied by ``consortia.scoping.TeamScopedQuerySet.visible_to``.
 """
 
 from __future__ import annotations
@@ -157,5 +157,10 @@ def is_ministry_staff(user) -> bool:
 
 
 def can_read_everything(user) -> bool:
-    """Ministry staff and auditors see every team's data."""
+    """Ministry staff and auditors see every team's rows (the first clause of every visible_to)."""
     return bool(effective_roles(user) & READERS)
+
+
+def evaluator_id(user) -> int | None:
+    """The user's id when they act as an evaluator (whose own assignments they see), else None."""
+    return user.pk if user_has_role(user, Role.EVALUATOR) else None

@@ -29,7 +29,7 @@ export_register(
             ExportColumn("uploaded_by", "upload__uploaded_by__username"),
             ExportColumn("current", "upload__is_current", kind="bool"),
         ),
-        queryset=lambda user: ResultRow.objects.order_by("id"),
+        queryset=lambda user: ResultRow.objects.visible_to(user).order_by("id"),
         filterset_class=ResultRowFilterSet,
         read_roles=READERS,
     )
@@ -53,7 +53,7 @@ export_register(
             ExportColumn("points", "points", kind="number"),
             ExportColumn("comment", "comment"),
         ),
-        queryset=lambda user: CriterionScore.objects.order_by("id"),
+        queryset=lambda user: CriterionScore.objects.visible_to(user).order_by("id"),
         filterset_class=CriterionScoreFilterSet,
         read_roles=READERS,
     )

@@ -11,7 +11,6 @@ from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from common.roles import Role, can_read_everything, user_has_role
-from consortia.selectors import user_consortium_id
 from evaluations import standings as pure
 from evaluations.models import (
     Benchmark,
@@ -291,34 +290,23 @@ def phase_ids_with_stale_standings() -> list[int]:
 
 def result_upload_list_visible_to(*, user) -> QuerySet[ResultUpload]:
     """Staff and auditors see every upload; a consortium member only their own team's; others none."""
-    qs = ResultUpload.objects.select_related("phase", "consortium", "uploaded_by")
-    if can_read_everything(user):
-        return qs
-    if user_has_role(user, Role.CONSORTIUM_MEMBER):
-        team = user_consortium_id(user=user)
-        return qs.filter(consortium_id=team) if team is not None else qs.none()
-    return qs.none()
+    return ResultUpload.objects.visible_to(user).select_related("phase", "consortium", "uploaded_by")
 
 
 def score_sheet_list_visible_to(*, user) -> QuerySet[ScoreSheet]:
     """Staff and auditors see every sheet; an evaluator only the sheets of their own assignments."""
-    qs = ScoreSheet.objects.select_related(
-        "assignment__phase", "assignment__consortium", "assignment__evaluator"
-    ).prefetch_related("scores__criterion")
-    if can_read_everything(user):
-        return qs
-    if user_has_role(user, Role.EVALUATOR):
-        return qs.filter(assignment__evaluator=user)
-    return qs.none()
+    return (
+        ScoreSheet.objects.visible_to(user)
+        .select_related("assignment__phase", "assignment__consortium", "assignment__evaluator")
+        .prefetch_related("scores__criterion")
+    )
 
 
 def assignment_list_visible_to(*, user) -> QuerySet[EvaluatorAssignment]:
-    qs = EvaluatorAssignment.objects.select_related("phase", "consortium", "evaluator", "sheet")
-    if can_read_everything(user):
-        return qs
-    if user_has_role(user, Role.EVALUATOR):
-        return qs.filter(evaluator=user)
-    return qs.none()
+    """Staff and auditors see every assignment; an evaluator only their own."""
+    return EvaluatorAssignment.objects.visible_to(user).select_related(
+        "phase", "consortium", "evaluator", "sheet"
+    )
 
 
 OUTCOME_LABELS = {

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET
 from budget.models import Category
 from budget.permissions import can_view_budget_lines
 from budget.selectors import burn_rate_by_month
-from common.roles import Role, can_read_everything, user_has_role
+from common.roles import can_read_everything
 from common.web import roles_required
 from consortia.models import Consortium
-from consortia.selectors import user_affiliation, user_consortium_id
+from consortia.permissions import can_view_team_data
+from consortia.selectors import user_affiliation
 from consortia.ui_selectors import consortium_list_for_ui, program_current
 from evaluations.models import Phase, RubricComponent, RubricGate, StandingsSnapshot
 from evaluations.permissions import can_view_standings
@@ -197,9 +198,8 @@ def _budget_view(user, program, summary, consortia) -> dict:
         return {"budget_hidden": True}
     names = {c.code: c.name for c in consortia}
     every_team = can_read_everything(user)
-    own_id = None if every_team else user_consortium_id(user=user)
-    own_code = next((c.code for c in consortia if c.pk == own_id), None)
-    if not every_team and (own_code is None or not user_has_role(user, Role.CONSORTIUM_MEMBER)):
+    visible_codes = {c.code for c in consortia if can_view_team_data(user, c.pk)}
+    if not every_team and not visible_codes:  # a member whose team is not in this program
         return {"budget_hidden": True}
     budget = summary["budget"]
 
@@ -217,14 +217,15 @@ def _budget_view(user, program, summary, consortia) -> dict:
         for code in Category.values
         if code in totals
     ]
-    support = [r for r in budget["support_by_category"] if every_team or r["consortium"] == own_code]
-    gpu = [r for r in summary["gpu"] if every_team or r["consortium"] == own_code]
+    support = [r for r in budget["support_by_category"] if r["consortium"] in visible_codes]
+    gpu = [r for r in summary["gpu"] if r["consortium"] in visible_codes]
     if every_team:
+        # The cached summary's program-wide figures are exactly what staff and auditors may see.
         burn = budget["burn_by_month"]
     else:
         burn = [
             {"month": r.month, "executed_krw": r.executed_krw, "pending_krw": r.pending_krw}
-            for r in burn_rate_by_month(program_id=program.pk, consortium_id=own_id)
+            for r in burn_rate_by_month(program_id=program.pk, visible_to=user)
         ]
     return {
         "budget_every_team": every_team,

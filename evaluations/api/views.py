@@ -280,7 +280,11 @@ class GateResultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     write_roles = STAFF
 
     def get_queryset(self):
-        qs = GateResult.objects.select_related("gate__phase", "consortium", "decided_by").order_by("id")
+        qs = (
+            GateResult.objects.visible_to(self.request.user)
+            .select_related("gate__phase", "consortium", "decided_by")
+            .order_by("id")
+        )
         phase = self.request.query_params.get("phase")
         return qs.filter(gate__phase__code=phase) if phase else qs
 
@@ -309,8 +313,10 @@ class PanelResultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     write_roles = STAFF
 
     def get_queryset(self):
-        qs = PanelResult.objects.select_related("phase", "consortium", "component", "criterion").order_by(
-            "id"
+        qs = (
+            PanelResult.objects.visible_to(self.request.user)
+            .select_related("phase", "consortium", "component", "criterion")
+            .order_by("id")
         )
         phase = self.request.query_params.get("phase")
         return qs.filter(phase__code=phase) if phase else qs

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from budget.selectors import gpu_usage_report_list_visible_to
 from budget.services import gpu_usage_upload
 from common.forms import form_errors_from
-from common.roles import MEMBERS, TEAM_READERS, Role, user_has_role
+from common.roles import MEMBERS, TEAM_READERS
 from common.uploads import UploadRejected
 from common.web import query_subset, roles_required
-from consortia.selectors import user_affiliation
+from consortia.permissions import member_team
 from evaluations import services
 from evaluations.filters import ResultUploadFilterSet
 from evaluations.forms import GpuUsageUploadForm, ResultUploadForm
@@ -32,14 +32,6 @@ RESULT_HEADER = "benchmark,score,model_version,notes"
 GPU_HEADER = "month,gpu_model,gpu_hours,notes"
 
 
-def _own_team(user):
-    """The member's consortium, or None (staff, auditors, or a member without a team)."""
-    if not user_has_role(user, Role.CONSORTIUM_MEMBER):
-        return None
-    affiliation = user_affiliation(user=user)
-    return affiliation.consortium if affiliation is not None else None
-
-
 def _csv_response(text: str, filename: str) -> HttpResponse:
     response = HttpResponse((BOM + text).encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -49,7 +41,7 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @roles_required(TEAM_READERS)
 def upload_view(request):
-    team = _own_team(request.user)
+    team = member_team(request.user)
     phases = open_phases_for_team(consortium_id=team.pk if team else None)
     results_form = ResultUploadForm(phases=phases, prefix="results")
     gpu_form = GpuUsageUploadForm(prefix="gpu")
@@ -120,7 +112,7 @@ def upload_view(request):
 def result_template_view(request, phase_pk: int):
     """The results template of an open phase the member's team takes part in: one row per benchmark code
     of the team's set, scores left blank."""
-    team = _own_team(request.user)
+    team = member_team(request.user)
     phase = open_phases_for_team(consortium_id=team.pk if team else None).filter(pk=phase_pk).first()
     if phase is None:
         raise Http404

@@ -125,7 +125,7 @@ def test_burn_rate_by_month(ledger):
         BurnRow(D(2025, 9, 1), 3 * BN, 0),
         BurnRow(D(2025, 10, 1), 0, BN // 2),  # the rejected October spending does not count
     ]
-    assert burn_rate_by_month(program_id=program_id, consortium_id=ledger["teams"]["BETA"].pk) == [
+    assert burn_rate_by_month(program_id=program_id, visible_to=ledger["users"]["beta"]) == [
         BurnRow(D(2025, 9, 1), 2 * BN, 0)
     ]
 
