@@ -8,7 +8,7 @@ from common.roles import READERS
 from consortia.models import Consortium
 from evaluations.filters import CriterionScoreFilterSet, ResultRowFilterSet
 from evaluations.models import CriterionScore, ResultRow
-from evaluations.selectors import standings_snapshots_visible_to
+from evaluations.selectors import standings_tables_visible_to
 
 export_register(
     ExportSpec(
@@ -65,9 +65,7 @@ def _standings_rows(user, params):
     code = params.get("phase")
     if not code:
         raise ValidationError({"phase": [_("Give the phase code, e.g. ?phase=P1.")]})
-    snapshot = (
-        standings_snapshots_visible_to(user).filter(phase__code=code).order_by("-generation", "-id").first()
-    )
+    snapshot = standings_tables_visible_to(user=user).filter(phase__code=code).first()
     if snapshot is None:
         raise ValidationError({"phase": [_("No standings for phase %(code)s.") % {"code": code}]})
     teams = {c.pk: c for c in Consortium.objects.filter(pk__in=[r["consortium_id"] for r in snapshot.table])}

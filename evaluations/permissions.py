@@ -32,15 +32,16 @@ def can_edit_score_sheet(user, *, sheet: ScoreSheet) -> bool:
     )
 
 
+def can_view_working_standings(user) -> bool:
+    """Standings before a phase is finalized: staff, auditors and evaluators."""
+    return can_read_everything(user) or user_has_role(user, Role.EVALUATOR)
+
+
 def can_view_standings(user, *, phase: Phase) -> bool:
-    """Working standings are internal until the phase is finalized; the official table is for everyone."""
+    """Working standings are internal until the phase is finalized; the final table is for everyone."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return (
-        phase.status == Phase.Status.FINALIZED
-        or can_read_everything(user)
-        or user_has_role(user, Role.EVALUATOR)
-    )
+    return phase.status == Phase.Status.FINALIZED or can_view_working_standings(user)
 
 
 def can_run_what_if(user) -> bool:

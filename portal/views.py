@@ -21,9 +21,9 @@ from consortia.models import Consortium
 from consortia.permissions import can_view_team_data
 from consortia.selectors import user_affiliation
 from consortia.ui_selectors import consortium_list_for_ui, program_current
-from evaluations.models import Phase, RubricComponent, RubricGate, StandingsSnapshot
-from evaluations.permissions import can_view_standings
-from evaluations.selectors import OUTCOME_LABELS, missing_item_text
+from evaluations.models import Phase, RubricComponent, RubricGate
+from evaluations.permissions import can_view_working_standings
+from evaluations.selectors import OUTCOME_LABELS, missing_item_text, standings_official_for
 from evaluations.standings import Outcome as StandingsOutcome
 from portal.dashboard import dashboard_summary
 from portal.timeline import Outcome, program_timeline
@@ -73,34 +73,23 @@ def dashboard_standings(request):
 # --- Dashboard: standings ---------------------------------------------------------------------------
 
 
-def _final_snapshot(program):
-    """What members may see (the API's rule): the table of the latest finalized phase, its official
-    snapshot if one was marked, else its latest."""
-
-    return (
-        StandingsSnapshot.objects.filter(phase__program=program, phase__status=Phase.Status.FINALIZED)
-        .select_related("phase")
-        .order_by("-phase__order", "-is_official", "-generation", "-id")
-        .first()
-    )
-
-
 def _standings_view(user, program, summary, phases, team_names: dict | None = None) -> dict | None:
     """The standings section: the current phase's table when the user may see working standings, else
-    the final table of the latest finalized phase, with a note on what is withheld."""
+    the program's official table (the final table of the latest finalized phase), with a note on what is
+    withheld while the current phase is not finalized."""
 
     current = phases.get(summary["current_phase"]) if summary else None
     if current is None:
         return None
     hidden_phase = None
-    if can_view_standings(user, phase=current):
+    if can_view_working_standings(user):
         phase, data = current, summary["standings"]
         if data is not None:
             data = {**data, "phase_generation": current.standings_generation}
     else:
-        hidden_phase = current
-        snapshot = _final_snapshot(program)
-        phase = snapshot.phase if snapshot else None
+        hidden_phase = None if current.is_finalized else current
+        snapshot = standings_official_for(user=user, program_id=program.pk)
+        phase = snapshot.phase if snapshot else (None if hidden_phase else current)
         data = None
         if snapshot is not None:
             names = team_names

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -38,6 +38,7 @@ from evaluations.selectors import (
     result_upload_list_visible_to,
     score_sheet_list_visible_to,
     standings_snapshots_visible_to,
+    standings_tables_visible_to,
 )
 from evaluations.services import ScoreInput
 
@@ -349,9 +350,7 @@ class StandingsViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ("phase__order",)
 
     def get_queryset(self):
-        visible = standings_snapshots_visible_to(self.request.user)
-        latest = visible.filter(phase=OuterRef("phase")).order_by("-generation", "-id").values("pk")[:1]
-        return visible.filter(pk=Subquery(latest))
+        return standings_tables_visible_to(user=self.request.user)
 
 
 class StandingsSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
@@ -364,4 +363,4 @@ class StandingsSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     write_roles = frozenset()
 
     def get_queryset(self):
-        return standings_snapshots_visible_to(self.request.user)
+        return standings_snapshots_visible_to(user=self.request.user)

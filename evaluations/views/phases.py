@@ -72,7 +72,7 @@ def phase_detail_view(request, pk: int):
         "can_view_standings": can_view_standings(request.user, phase=phase),
     }
     if context["can_view_standings"]:
-        view = standings_view(phase_id=phase.pk)
+        view = standings_view(phase_id=phase.pk, user=request.user)
         context["standings"] = view
         if view.snapshot is not None:
             context["table"] = _standings_context(detail, view.snapshot.table)
