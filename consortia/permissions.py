@@ -20,11 +20,8 @@ def member_team(user) -> Consortium | None:
 
 
 def member_team_id(user) -> int | None:
-    """``member_team``'s id, without loading more than the affiliation."""
-    if not user_has_role(user, Role.CONSORTIUM_MEMBER):
-        return None
-    affiliation = user_affiliation(user=user)
-    return affiliation.consortium_id if affiliation is not None else None
+    team = member_team(user)
+    return team.pk if team is not None else None
 
 
 def can_act_for_consortium(user, consortium_id: int) -> bool:
