@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from common.roles import Role, can_read_everything, evaluator_id, is_ministry_staff, user_has_role
-from consortia.permissions import can_act_for_consortium
 from evaluations.models import EvaluatorAssignment, Phase, ScoreSheet
 
 
 def can_manage_phase(user) -> bool:
     """Rubric, benchmark set, assignments, gates, panel results, status changes and finalize."""
     return is_ministry_staff(user)
-
-
-def can_upload_results(user, *, phase: Phase, consortium_id: int) -> bool:
-    """Only the team's own members, and only while the phase is open."""
-    return phase.status == Phase.Status.OPEN and can_act_for_consortium(user, consortium_id)
 
 
 def is_assigned_evaluator(user, *, assignment: EvaluatorAssignment) -> bool:

@@ -5,16 +5,17 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from common.roles import Role
+from consortia.permissions import can_act_for_consortium
 from evaluations import services
 from evaluations.models import Phase, ResultUpload, ScoreSheet
 from evaluations.permissions import (
     can_edit_score_sheet,
     can_manage_phase,
     can_run_what_if,
-    can_upload_results,
     can_view_standings,
 )
 from evaluations.selectors import (
@@ -88,11 +89,19 @@ def test_score_sheet_visibility_and_editing(world, people):
 
 def test_phase_level_predicates(p2, people):
     assert can_manage_phase(people["staff"]) and not can_manage_phase(people["auditor"])
-    assert can_upload_results(people["lg"], phase=p2, consortium_id=team("LG").pk)
-    assert not can_upload_results(people["lg"], phase=p2, consortium_id=team("SKT").pk)
-    assert not can_upload_results(people["staff"], phase=p2, consortium_id=team("LG").pk)
+    # Results are uploaded by the team's own members, and only while the phase is open.
+    assert can_act_for_consortium(people["lg"], team("LG").pk)
+    assert not can_act_for_consortium(people["lg"], team("SKT").pk)
+    assert not can_act_for_consortium(people["staff"], team("LG").pk)
     p1 = Phase.objects.get(code="P1")
-    assert not can_upload_results(people["lg"], phase=p1, consortium_id=team("LG").pk)
+    with pytest.raises(ValidationError) as refused:
+        services.result_upload_create(
+            phase=p1,
+            consortium=team("LG"),
+            file=SimpleUploadedFile("r.csv", b"benchmark,score\nMMLU-Pro,80\n"),
+            actor=people["lg"],
+        )
+    assert refused.value.code == "phase_finalized"
     assert can_view_standings(people["lg"], phase=p1) and not can_view_standings(people["lg"], phase=p2)
     assert can_view_standings(people["ev1"], phase=p2) and can_run_what_if(people["auditor"])
     assert not can_run_what_if(people["ev1"])
