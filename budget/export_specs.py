@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from budget.filters import ExecutionFilterSet, GpuUsageFilterSet
 from budget.models import Execution, GpuUsageEntry
-from common.api.permissions import READERS
 from common.exports import ExportColumn, ExportSpec, export_register
+from common.roles import READERS
 
 export_register(
     ExportSpec(
@@ -31,7 +31,7 @@ export_register(
             ExportColumn("decided_at", "decided_at", kind="datetime"),
             ExportColumn("decision_note", "decision_note"),
         ),
-        queryset=lambda user: Execution.objects.order_by("spent_on", "id"),
+        queryset=lambda user: Execution.objects.visible_to(user).order_by("spent_on", "id"),
         filterset_class=ExecutionFilterSet,
         read_roles=READERS,
     )
@@ -54,7 +54,9 @@ export_register(
             ExportColumn("uploaded_by", "report__uploaded_by__username"),
             ExportColumn("uploaded_at", "report__uploaded_at", kind="datetime"),
         ),
-        queryset=lambda user: GpuUsageEntry.objects.order_by("consortium__code", "month", "gpu_model", "id"),
+        queryset=lambda user: GpuUsageEntry.objects.visible_to(user).order_by(
+            "consortium__code", "month", "gpu_model", "id"
+        ),
         filterset_class=GpuUsageFilterSet,
         read_roles=READERS,
     )

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from consortia.models import Consortium, Program, SourcedMixin
+from consortia.scoping import TeamScope, TeamScopedQuerySet
 
 
 class Category(models.TextChoices):
@@ -284,6 +285,9 @@ class Allocation(SourcedMixin):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = TeamScopedQuerySet.as_manager()
+    team_scope = TeamScope(team="consortium")
+
     class Meta:
         ordering = ("line_id", "period_start", "id")
         verbose_name = _("allocation")
@@ -381,6 +385,9 @@ class Execution(models.Model):
     decided_at = models.DateTimeField(_("approved or rejected at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 
+    objects = TeamScopedQuerySet.as_manager()
+    team_scope = TeamScope(team="allocation__consortium")
+
     class Meta:
         ordering = ("allocation_id", "spent_on", "id")
         verbose_name = _("execution")
@@ -420,6 +427,9 @@ class GpuUsageReport(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"))
 
+    objects = TeamScopedQuerySet.as_manager()
+    team_scope = TeamScope(team="consortium")
+
     class Meta:
         ordering = ("-uploaded_at", "-id")
         verbose_name = _("GPU usage report")
@@ -453,6 +463,9 @@ class GpuUsageEntry(models.Model):
         related_name="superseded_entries",
         verbose_name=_("superseded by"),
     )
+
+    objects = TeamScopedQuerySet.as_manager()
+    team_scope = TeamScope(team="consortium")
 
     class Meta:
         ordering = ("consortium_id", "month", "gpu_model", "-id")

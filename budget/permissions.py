@@ -7,8 +7,7 @@ consortium member reads and reports for their own team only; evaluators see noth
 from __future__ import annotations
 
 from common.roles import Role, can_read_everything, is_ministry_staff, user_has_role
-from consortia.permissions import can_act_for_consortium
-from consortia.selectors import user_consortium_id
+from consortia.permissions import can_act_for_consortium, member_team_id
 
 
 def can_manage_budget(user) -> bool:
@@ -24,16 +23,14 @@ def can_view_budget_lines(user) -> bool:
     return can_read_everything(user) or user_has_role(user, Role.CONSORTIUM_MEMBER)
 
 
-def can_view_team_budget(user, consortium_id: int) -> bool:
-    """A team's allocations, spending and GPU usage."""
-    if can_read_everything(user):
-        return True
-    return user_has_role(user, Role.CONSORTIUM_MEMBER) and user_consortium_id(user=user) == consortium_id
-
-
 def can_record_execution(user, consortium_id: int) -> bool:
     """Spending is reported by the team itself or entered by ministry staff."""
     return is_ministry_staff(user) or can_act_for_consortium(user, consortium_id)
+
+
+def can_record_some_execution(user) -> bool:
+    """Whether ``can_record_execution`` holds for any team: staff, or a member who has a team."""
+    return is_ministry_staff(user) or member_team_id(user) is not None
 
 
 def can_upload_gpu_usage(user, consortium_id: int) -> bool:

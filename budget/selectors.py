@@ -1,5 +1,6 @@
 """Reads for the budget: dashboard figures as SQL aggregates, the room left for an allocation, and lists
-scoped to what the user may see. Each function runs a fixed number of queries, whatever the data size."""
+scoped to what the user may see (``visible_to``, consortia.scoping). Each function runs a fixed number of
+queries, whatever the data size."""
 
 from __future__ import annotations
 
@@ -36,9 +37,7 @@ from budget.models import (
     GpuUsageReport,
 )
 from budget.permissions import can_view_budget_lines
-from common.roles import Role, can_read_everything, user_has_role
 from consortia.models import Consortium
-from consortia.selectors import user_consortium_id
 
 _ZERO = Value(0, output_field=BigIntegerField())
 
@@ -227,13 +226,13 @@ class BurnRow:
     pending_krw: int
 
 
-def burn_rate_by_month(*, program_id: int, consortium_id: int | None = None) -> list[BurnRow]:
-    """Spending per calendar month of ``spent_on``: approved and still pending. One query."""
-    qs = Execution.objects.filter(allocation__line__program_id=program_id).exclude(
-        status=Execution.Status.REJECTED
-    )
-    if consortium_id is not None:
-        qs = qs.filter(allocation__consortium_id=consortium_id)
+def burn_rate_by_month(*, program_id: int, visible_to=None) -> list[BurnRow]:
+    """Spending per calendar month of ``spent_on``: approved and still pending. One query.
+
+    ``visible_to``: count only the spending this user may see; None counts every team's (the program-wide
+    figure of the cached dashboard summary, which only staff and auditors are shown whole)."""
+    qs = Execution.objects.all() if visible_to is None else Execution.objects.visible_to(visible_to)
+    qs = qs.filter(allocation__line__program_id=program_id).exclude(status=Execution.Status.REJECTED)
     rows = (
         qs.annotate(month=TruncMonth("spent_on"))
         .values("month")
@@ -342,17 +341,6 @@ def allocation_room(
 # --- Lists scoped to the user --------------------------------------------------------------------------
 
 
-def _team_scope(user, field: str) -> Q | None:
-    """Q limiting rows to what ``user`` may see; None means nothing at all."""
-    if can_read_everything(user):
-        return Q()
-    if user_has_role(user, Role.CONSORTIUM_MEMBER):
-        consortium_id = user_consortium_id(user=user)
-        if consortium_id is not None:
-            return Q(**{field: consortium_id})
-    return None
-
-
 def budget_line_list_visible_to(*, user, program_id: int | None = None) -> QuerySet[BudgetLine]:
     qs = BudgetLine.objects.select_related("program").order_by("fiscal_year", "code")
     if program_id is not None:
@@ -370,44 +358,51 @@ def budget_line_amendment_list(*, line_id: int) -> QuerySet[BudgetLineAmendment]
 
 def allocation_list_visible_to(*, user, program_id: int | None = None) -> QuerySet[Allocation]:
     """Allocations with executed_krw (approved), pending_krw and gpu_hours annotated."""
-    scope = _team_scope(user, "consortium_id")
     executions = Execution.objects.filter(allocation=OuterRef("pk"))
-    qs = Allocation.objects.select_related("line", "consortium", "frozen_in_phase").annotate(
-        executed_krw=_sum_subquery(
-            executions.filter(status=Execution.Status.APPROVED), "allocation", F("amount_krw")
-        ),
-        pending_krw=_sum_subquery(
-            executions.filter(status=Execution.Status.PENDING), "allocation", F("amount_krw")
-        ),
-        gpu_hours=allocation_gpu_hours(),
+    qs = (
+        Allocation.objects.visible_to(user)
+        .select_related("line", "consortium", "frozen_in_phase")
+        .annotate(
+            executed_krw=_sum_subquery(
+                executions.filter(status=Execution.Status.APPROVED), "allocation", F("amount_krw")
+            ),
+            pending_krw=_sum_subquery(
+                executions.filter(status=Execution.Status.PENDING), "allocation", F("amount_krw")
+            ),
+            gpu_hours=allocation_gpu_hours(),
+        )
     )
     if program_id is not None:
         qs = qs.filter(line__program_id=program_id)
-    return qs.none() if scope is None else qs.filter(scope)
+    return qs
 
 
 def execution_list_visible_to(*, user, program_id: int | None = None) -> QuerySet[Execution]:
-    scope = _team_scope(user, "allocation__consortium_id")
-    qs = Execution.objects.select_related(
-        "allocation__line", "allocation__consortium", "recorded_by", "decided_by"
-    ).order_by("-spent_on", "-id")
+    qs = (
+        Execution.objects.visible_to(user)
+        .select_related("allocation__line", "allocation__consortium", "recorded_by", "decided_by")
+        .order_by("-spent_on", "-id")
+    )
     if program_id is not None:
         qs = qs.filter(allocation__line__program_id=program_id)
-    return qs.none() if scope is None else qs.filter(scope)
+    return qs
 
 
 def gpu_usage_list_visible_to(*, user, current_only: bool = True) -> QuerySet[GpuUsageEntry]:
     """Reported GPU usage rows; superseded rows too when ``current_only`` is false (history)."""
-    scope = _team_scope(user, "consortium_id")
-    qs = GpuUsageEntry.objects.select_related("consortium", "report", "report__uploaded_by").order_by(
-        "consortium__code", "month", "gpu_model", "-id"
+    qs = (
+        GpuUsageEntry.objects.visible_to(user)
+        .select_related("consortium", "report", "report__uploaded_by")
+        .order_by("consortium__code", "month", "gpu_model", "-id")
     )
     if current_only:
         qs = qs.filter(is_current=True)
-    return qs.none() if scope is None else qs.filter(scope)
+    return qs
 
 
 def gpu_usage_report_list_visible_to(*, user) -> QuerySet[GpuUsageReport]:
-    scope = _team_scope(user, "consortium_id")
-    qs = GpuUsageReport.objects.select_related("consortium", "uploaded_by").order_by("-uploaded_at", "-id")
-    return qs.none() if scope is None else qs.filter(scope)
+    return (
+        GpuUsageReport.objects.visible_to(user)
+        .select_related("consortium", "uploaded_by")
+        .order_by("-uploaded_at", "-id")
+    )

@@ -26,6 +26,7 @@ from budget.permissions import (
     can_approve_execution,
     can_manage_budget,
     can_record_execution,
+    can_record_some_execution,
     can_upload_gpu_usage,
 )
 from budget.selectors import (
@@ -38,15 +39,12 @@ from budget.selectors import (
     gpu_usage_report_list_visible_to,
 )
 from common.filter_forms import FilterField, filter_form
-from common.roles import Role, can_read_everything, is_ministry_staff, user_has_role
+from common.roles import RECORDERS, STAFF, TEAM_READERS, can_read_everything
 from common.web import form_submit, query_subset, roles_required
 from consortia.models import Consortium
-from consortia.selectors import user_consortium_id
+from consortia.permissions import member_team_id
 from consortia.ui_selectors import program_current
 
-BUDGET_READERS = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR, Role.CONSORTIUM_MEMBER})
-STAFF = frozenset({Role.MINISTRY_STAFF})
-RECORDERS = frozenset({Role.MINISTRY_STAFF, Role.CONSORTIUM_MEMBER})
 PAGE_SIZE = 50
 EXPORT_FORMATS = ("csv", "xlsx", "json")
 
@@ -110,7 +108,7 @@ SEARCH = {"type": "search"}
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def line_list_view(request):
     program = _program()
     params = query_subset(request.GET, LINE_FILTERS)
@@ -158,7 +156,7 @@ def _line_detail(request, line: BudgetLine, amend_form: AmendForm | None, status
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def line_detail_view(request, pk: int):
     return _line_detail(request, _line_or_404(_program(), pk), None)
 
@@ -191,7 +189,7 @@ ALLOCATION_FILTERS = ("consortium", "line", "category", "status", "fiscal_year",
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def allocation_list_view(request):
     program = _program()
     params = query_subset(request.GET, ALLOCATION_FILTERS)
@@ -224,7 +222,7 @@ def _allocation_or_404(request, pk: int) -> Allocation:
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def allocation_detail_view(request, pk: int):
     allocation = _allocation_or_404(request, pk)
     executions = list(execution_list_visible_to(user=request.user).filter(allocation=allocation))
@@ -297,7 +295,7 @@ EXECUTION_FILTERS = ("consortium", "line", "category", "status", "spent_after", 
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def execution_list_view(request):
     program = _program()
     params = query_subset(request.GET, EXECUTION_FILTERS)
@@ -314,7 +312,7 @@ def execution_list_view(request):
         "executions": list(page.object_list),
         "sees_every_team": sees_every_team,
         "can_decide": can_approve_execution(request.user),
-        "can_record": _may_record(request.user),
+        "can_record": can_record_some_execution(request.user),
         "export_links": _export_links("budget-execution", params) if sees_every_team else [],
         "approve_form": ApproveForm(),
         **_filter_context(filterset, params, fields),
@@ -322,15 +320,8 @@ def execution_list_view(request):
     return render(request, "budget/execution_list.html", context)
 
 
-def _may_record(user) -> bool:
-    """Staff record for any team; a member for their own (so only with a team)."""
-    if is_ministry_staff(user):
-        return True
-    return user_has_role(user, Role.CONSORTIUM_MEMBER) and user_consortium_id(user=user) is not None
-
-
 def _recordable_allocations(request, program):
-    if not _may_record(request.user):
+    if not can_record_some_execution(request.user):
         raise PermissionDenied
     return allocation_list_visible_to(user=request.user, program_id=program.pk).order_by(
         "consortium__code", "line__code", "period_start", "id"
@@ -391,7 +382,7 @@ def _execution_detail(request, execution, *, approve_form=None, reject_form=None
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def execution_detail_view(request, pk: int):
     return _execution_detail(request, _execution_or_404(request, pk))
 
@@ -429,7 +420,7 @@ def execution_reject_view(request, pk: int):
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def execution_evidence_view(request, pk: int):
     execution = _execution_or_404(request, pk)
     if not execution.evidence:
@@ -445,7 +436,7 @@ GPU_FILTERS = ("consortium", "month_after", "month_before", "gpu_model")
 
 
 @require_GET
-@roles_required(BUDGET_READERS)
+@roles_required(TEAM_READERS)
 def gpu_usage_view(request):
     program = _program()
     params = query_subset(request.GET, GPU_FILTERS)
@@ -470,7 +461,7 @@ def gpu_usage_view(request):
     sees_every_team = can_read_everything(request.user)
     team = [_team_filter(program)] if sees_every_team else []
     gpu_model = FilterField("gpu_model", attrs={"size": "10"})
-    own = user_consortium_id(user=request.user)
+    own = member_team_id(request.user)
     context = {
         "teams": [(code, teams[code]) for code in codes],
         "table": table,

@@ -1,8 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
-from common.api.permissions import READERS
 from common.exports import ExportColumn, ExportSpec, export_register
 from common.filters import AuditEventFilterSet
+from common.roles import READERS
 from common.selectors import audit_event_list
 
 export_register(

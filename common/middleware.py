@@ -2,6 +2,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.http import HttpResponseBadRequest, JsonResponse
 
 from common.audit import reset_request_context, set_request_context
+from common.user_cache import user_cache_scope
 
 
 class AuditContextMiddleware:
@@ -16,6 +17,17 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             reset_request_context(token)
+
+
+class UserCacheMiddleware:
+    """Opens the per-request memo of the signed-in user's roles and affiliation (common.user_cache)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with user_cache_scope():
+            return self.get_response(request)
 
 
 class RejectNullCharactersMiddleware:

@@ -2,7 +2,9 @@
 
 Group names are stable identifiers (used in code and migrations); their display names are translated.
 Each role's Django permissions are derived from ROLE_GRANTS so that new models pick up the right grants.
-Row-level rules (which consortium, which assignment) live in each app's ``permissions.py``.
+The role sets that views, API views and exports admit (``read_roles``, ``roles_required``) are defined
+here and nowhere else. Row-level rules (which consortium, which assignment) are declared on each
+team-owned model and applied by ``consortia.scoping.TeamScopedQuerySet.visible_to``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
+
+from common.user_cache import user_cached
 
 PORTAL_APPS = ("common", "consortia", "evaluations", "budget")
 
@@ -35,6 +39,20 @@ ROLE_LABELS = {
     Role.CONSORTIUM_MEMBER: _("Consortium member"),
     Role.AUDITOR: _("Auditor"),
 }
+
+# Who may call a page or an endpoint at all (rows are then scoped by visible_to).
+ALL_ROLES = frozenset(Role)
+STAFF = frozenset({Role.MINISTRY_STAFF})
+# Ministry staff and auditors read every team's data.
+READERS = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR})
+MEMBERS = frozenset({Role.CONSORTIUM_MEMBER})
+EVALUATORS = frozenset({Role.EVALUATOR})
+# Team data (budget, uploads): the readers, and members for their own team.
+TEAM_READERS = READERS | MEMBERS
+# Evaluator assignments and score sheets: the readers, and evaluators for their own assignments.
+SCORING_READERS = READERS | EVALUATORS
+# Spending is recorded by the team's own members, or by ministry staff for any team.
+RECORDERS = STAFF | MEMBERS
 
 # (app_label, model) -> actions; "*" means every model of the portal apps.
 ROLE_GRANTS: dict[Role, dict[tuple[str, str], tuple[str, ...]]] = {
@@ -97,15 +115,16 @@ def sync_role_permissions_after_migrate(sender, app_config=None, using="default"
         sync_role_permissions()
 
 
-def user_roles(user) -> set[Role]:
+def user_roles(user) -> frozenset[Role]:
+    """The roles the user's groups give (one query per request: common.user_cache)."""
     if not getattr(user, "is_authenticated", False):
-        return set()
-    cached = getattr(user, "_kai_roles", None)
-    if cached is None:
-        names = _group_names(user.pk)
-        cached = {role for role in Role if role.value in names}
-        user._kai_roles = cached
-    return cached
+        return frozenset()
+    return user_cached(user, "roles", lambda: _roles_of(user.pk))
+
+
+def _roles_of(user_id: int) -> frozenset[Role]:
+    names = _group_names(user_id)
+    return frozenset(role for role in Role if role.value in names)
 
 
 def _group_names(user_id: int) -> set[str]:
@@ -121,17 +140,27 @@ def _group_names(user_id: int) -> set[str]:
         return {name for (name,) in cursor.fetchall()}
 
 
+def effective_roles(user) -> frozenset[Role]:
+    """The user's roles, a superuser counting as ministry staff. Every role check goes through this."""
+    roles = user_roles(user)
+    if getattr(user, "is_superuser", False):
+        roles = roles | STAFF
+    return roles
+
+
 def user_has_role(user, role: Role) -> bool:
-    return role in user_roles(user)
+    return role in effective_roles(user)
 
 
 def is_ministry_staff(user) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or user_has_role(user, Role.MINISTRY_STAFF)
-
-
-def is_auditor(user) -> bool:
-    return user_has_role(user, Role.AUDITOR)
+    return user_has_role(user, Role.MINISTRY_STAFF)
 
 
 def can_read_everything(user) -> bool:
-    return is_ministry_staff(user) or is_auditor(user)
+    """Ministry staff and auditors see every team's rows (the first clause of every visible_to)."""
+    return bool(effective_roles(user) & READERS)
+
+
+def evaluator_id(user) -> int | None:
+    """The user's id when they act as an evaluator (whose own assignments they see), else None."""
+    return user.pk if user_has_role(user, Role.EVALUATOR) else None

@@ -12,6 +12,7 @@ from django.utils import timezone
 from common.audit import audit_record
 from common.models import ApiToken
 from common.roles import Role
+from common.user_cache import user_cache_forget
 
 TOKEN_PREFIX_LENGTH = 8
 
@@ -54,5 +55,4 @@ def api_token_revoke(*, token: ApiToken, actor=None) -> ApiToken:
 def user_set_roles(*, user, roles: list[Role]) -> None:
     groups = Group.objects.filter(name__in=[role.value for role in roles])
     user.groups.set(groups)
-    if hasattr(user, "_kai_roles"):
-        del user._kai_roles
+    user_cache_forget(user.pk)

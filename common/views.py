@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from common.api.permissions import READERS
 from common.audit import audit_chain_verify
 from common.filter_forms import FilterField, filter_form
 from common.filters import AuditEventFilterSet
 from common.models import AuditEvent
+from common.roles import READERS
 from common.selectors import audit_event_list
 from common.web import query_subset, roles_required
 

@@ -14,8 +14,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, QueryDict
 
-from common.api.permissions import ALL_ROLES, effective_roles
 from common.forms import form_errors_from
+from common.roles import ALL_ROLES, effective_roles
 
 T = TypeVar("T")
 

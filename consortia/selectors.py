@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from common.user_cache import user_cached
 from consortia.models import Affiliation, Consortium, Organization, Partnership
 
 
@@ -33,13 +34,14 @@ def consortium_get_detail(*, consortium_id: int) -> Consortium:
 
 
 def user_affiliation(*, user) -> Affiliation | None:
+    """The user's organization and team (one query per request: common.user_cache)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    cached = getattr(user, "_kai_affiliation", "unset")
-    if cached == "unset":
-        cached = Affiliation.objects.select_related("organization", "consortium").filter(user=user).first()
-        user._kai_affiliation = cached
-    return cached
+    return user_cached(
+        user,
+        "affiliation",
+        lambda: Affiliation.objects.select_related("organization", "consortium").filter(user=user).first(),
+    )
 
 
 def user_consortium_id(*, user) -> int | None:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.audit import audit_record, snapshot
+from common.user_cache import user_cache_forget
 from consortia.models import Affiliation, Consortium, Organization, Partnership
 
 
@@ -72,6 +73,5 @@ def affiliation_set(
     affiliation, _created = Affiliation.objects.update_or_create(
         user=user, defaults={"organization": organization, "consortium": consortium, "title": title}
     )
-    if hasattr(user, "_kai_affiliation"):
-        del user._kai_affiliation
+    user_cache_forget(user.pk)
     return affiliation

@@ -3,12 +3,12 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from common.api.permissions import READERS
 from common.exports import ExportColumn, ExportSpec, export_register
+from common.roles import READERS
 from consortia.models import Consortium
 from evaluations.filters import CriterionScoreFilterSet, ResultRowFilterSet
 from evaluations.models import CriterionScore, ResultRow
-from evaluations.selectors import standings_snapshots_visible_to
+from evaluations.selectors import standings_tables_visible_to
 
 export_register(
     ExportSpec(
@@ -29,7 +29,7 @@ export_register(
             ExportColumn("uploaded_by", "upload__uploaded_by__username"),
             ExportColumn("current", "upload__is_current", kind="bool"),
         ),
-        queryset=lambda user: ResultRow.objects.order_by("id"),
+        queryset=lambda user: ResultRow.objects.visible_to(user).order_by("id"),
         filterset_class=ResultRowFilterSet,
         read_roles=READERS,
     )
@@ -53,7 +53,7 @@ export_register(
             ExportColumn("points", "points", kind="number"),
             ExportColumn("comment", "comment"),
         ),
-        queryset=lambda user: CriterionScore.objects.order_by("id"),
+        queryset=lambda user: CriterionScore.objects.visible_to(user).order_by("id"),
         filterset_class=CriterionScoreFilterSet,
         read_roles=READERS,
     )
@@ -65,9 +65,7 @@ def _standings_rows(user, params):
     code = params.get("phase")
     if not code:
         raise ValidationError({"phase": [_("Give the phase code, e.g. ?phase=P1.")]})
-    snapshot = (
-        standings_snapshots_visible_to(user).filter(phase__code=code).order_by("-generation", "-id").first()
-    )
+    snapshot = standings_tables_visible_to(user=user).filter(phase__code=code).first()
     if snapshot is None:
         raise ValidationError({"phase": [_("No standings for phase %(code)s.") % {"code": code}]})
     teams = {c.pk: c for c in Consortium.objects.filter(pk__in=[r["consortium_id"] for r in snapshot.table])}

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from common.roles import Role, can_read_everything, is_ministry_staff, user_has_role
-from consortia.permissions import can_act_for_consortium
-from evaluations.models import EvaluatorAssignment, Phase, ResultUpload, ScoreSheet
+from common.roles import Role, can_read_everything, evaluator_id, is_ministry_staff, user_has_role
+from evaluations.models import EvaluatorAssignment, Phase, ScoreSheet
 
 
 def can_manage_phase(user) -> bool:
@@ -12,42 +11,31 @@ def can_manage_phase(user) -> bool:
     return is_ministry_staff(user)
 
 
-def can_upload_results(user, *, phase: Phase, consortium_id: int) -> bool:
-    """Only the team's own members, and only while the phase is open."""
-    return phase.status == Phase.Status.OPEN and can_act_for_consortium(user, consortium_id)
+def is_assigned_evaluator(user, *, assignment: EvaluatorAssignment) -> bool:
+    """The user is the evaluator of this assignment (the rows of which ``visible_to`` shows them)."""
+    own_id = evaluator_id(user)
+    return own_id is not None and assignment.evaluator_id == own_id
 
 
 def can_edit_score_sheet(user, *, sheet: ScoreSheet) -> bool:
     """Only the assigned evaluator, while the phase is open or evaluating."""
     assignment: EvaluatorAssignment = sheet.assignment
-    return (
-        user_has_role(user, Role.EVALUATOR)
-        and assignment.evaluator_id == getattr(user, "pk", None)
-        and assignment.phase.status in (Phase.Status.OPEN, Phase.Status.EVALUATING)
+    return is_assigned_evaluator(user, assignment=assignment) and assignment.phase.status in (
+        Phase.Status.OPEN,
+        Phase.Status.EVALUATING,
     )
 
 
-def can_view_score_sheet(user, *, sheet: ScoreSheet) -> bool:
-    return can_read_everything(user) or (
-        user_has_role(user, Role.EVALUATOR) and sheet.assignment.evaluator_id == getattr(user, "pk", None)
-    )
-
-
-def can_view_upload(user, *, upload: ResultUpload) -> bool:
-    if can_read_everything(user):
-        return True
-    return can_act_for_consortium(user, upload.consortium_id)
+def can_view_working_standings(user) -> bool:
+    """Standings before a phase is finalized: staff, auditors and evaluators."""
+    return can_read_everything(user) or user_has_role(user, Role.EVALUATOR)
 
 
 def can_view_standings(user, *, phase: Phase) -> bool:
-    """Working standings are internal until the phase is finalized; the official table is for everyone."""
+    """Working standings are internal until the phase is finalized; the final table is for everyone."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return (
-        phase.status == Phase.Status.FINALIZED
-        or can_read_everything(user)
-        or user_has_role(user, Role.EVALUATOR)
-    )
+    return phase.status == Phase.Status.FINALIZED or can_view_working_standings(user)
 
 
 def can_run_what_if(user) -> bool:

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
-from common.roles import Role, can_read_everything, user_has_role
-from consortia.selectors import user_consortium_id
 from evaluations import standings as pure
 from evaluations.models import (
     Benchmark,
@@ -31,6 +29,7 @@ from evaluations.models import (
     StandingsSnapshot,
     TargetModel,
 )
+from evaluations.permissions import can_view_working_standings
 
 MEAN_PLACES = Decimal("0.0001")
 
@@ -259,24 +258,30 @@ def standings_latest(*, phase_id: int) -> StandingsSnapshot | None:
     return StandingsSnapshot.objects.filter(phase_id=phase_id).order_by("-generation", "-id").first()
 
 
-def standings_official(*, phase_id: int) -> StandingsSnapshot | None:
-    return StandingsSnapshot.objects.filter(phase_id=phase_id, is_official=True).first()
-
-
 @dataclass(frozen=True)
 class StandingsView:
-    """What a dashboard shows: the latest table and whether a recompute is pending (stale)."""
+    """What a phase page shows: the table the user may see and whether a recompute is pending (stale)."""
 
     phase: Phase
     snapshot: StandingsSnapshot | None
     is_stale: bool
 
 
-def standings_view(*, phase_id: int) -> StandingsView:
+def standings_view(*, phase_id: int, user) -> StandingsView:
+    """The phase's table as ``user`` is shown it (standings_tables_visible_to's rule) and, for those who see
+    the working standings, whether its inputs changed since it was computed. A final table is never stale.
+    Two queries."""
     phase = Phase.objects.select_related("program").get(pk=phase_id)
-    latest = standings_latest(phase_id=phase_id)
-    stale = (latest.generation if latest else 0) < phase.standings_generation
-    return StandingsView(phase=phase, snapshot=latest, is_stale=stale)
+    snapshot = (
+        standings_snapshots_visible_to(user=user)
+        .filter(phase_id=phase_id)
+        .order_by("-generation", "-id")
+        .first()
+    )
+    stale = can_view_working_standings(user) and (snapshot.generation if snapshot else 0) < (
+        phase.standings_generation
+    )
+    return StandingsView(phase=phase, snapshot=snapshot, is_stale=stale)
 
 
 def phase_ids_with_stale_standings() -> list[int]:
@@ -291,34 +296,23 @@ def phase_ids_with_stale_standings() -> list[int]:
 
 def result_upload_list_visible_to(*, user) -> QuerySet[ResultUpload]:
     """Staff and auditors see every upload; a consortium member only their own team's; others none."""
-    qs = ResultUpload.objects.select_related("phase", "consortium", "uploaded_by")
-    if can_read_everything(user):
-        return qs
-    if user_has_role(user, Role.CONSORTIUM_MEMBER):
-        team = user_consortium_id(user=user)
-        return qs.filter(consortium_id=team) if team is not None else qs.none()
-    return qs.none()
+    return ResultUpload.objects.visible_to(user).select_related("phase", "consortium", "uploaded_by")
 
 
 def score_sheet_list_visible_to(*, user) -> QuerySet[ScoreSheet]:
     """Staff and auditors see every sheet; an evaluator only the sheets of their own assignments."""
-    qs = ScoreSheet.objects.select_related(
-        "assignment__phase", "assignment__consortium", "assignment__evaluator"
-    ).prefetch_related("scores__criterion")
-    if can_read_everything(user):
-        return qs
-    if user_has_role(user, Role.EVALUATOR):
-        return qs.filter(assignment__evaluator=user)
-    return qs.none()
+    return (
+        ScoreSheet.objects.visible_to(user)
+        .select_related("assignment__phase", "assignment__consortium", "assignment__evaluator")
+        .prefetch_related("scores__criterion")
+    )
 
 
 def assignment_list_visible_to(*, user) -> QuerySet[EvaluatorAssignment]:
-    qs = EvaluatorAssignment.objects.select_related("phase", "consortium", "evaluator", "sheet")
-    if can_read_everything(user):
-        return qs
-    if user_has_role(user, Role.EVALUATOR):
-        return qs.filter(evaluator=user)
-    return qs.none()
+    """Staff and auditors see every assignment; an evaluator only their own."""
+    return EvaluatorAssignment.objects.visible_to(user).select_related(
+        "phase", "consortium", "evaluator", "sheet"
+    )
 
 
 OUTCOME_LABELS = {
@@ -345,15 +339,42 @@ def missing_item_text(item: dict) -> str:
     return texts[kind] % {"s": subject}
 
 
-def standings_snapshots_visible_to(user) -> QuerySet[StandingsSnapshot]:
-    """Working standings are internal until a phase is finalized; then members see its final table (the
-    official snapshot, or for a phase loaded as already finalized, its latest), never the working ones."""
-    qs = StandingsSnapshot.objects.select_related("phase")
-    if can_read_everything(user) or user_has_role(user, Role.EVALUATOR):
-        return qs
-    latest = (
-        StandingsSnapshot.objects.filter(phase=OuterRef("phase"))
-        .order_by("-generation", "-id")
-        .values("pk")[:1]
+# --- Standings snapshots: who sees which table ------------------------------------------------------
+
+
+def _final_tables() -> Q:
+    """The final table of each finalized phase: its official snapshot, or, for a phase loaded as already
+    finalized (none marked official), its latest. One snapshot per phase."""
+    same_phase = StandingsSnapshot.objects.filter(phase=OuterRef("phase"))
+    latest = same_phase.order_by("-generation", "-id").values("pk")[:1]
+    return Q(phase__status=Phase.Status.FINALIZED) & (
+        Q(is_official=True) | (~Exists(same_phase.filter(is_official=True)) & Q(pk=Subquery(latest)))
     )
-    return qs.filter(Q(phase__status=Phase.Status.FINALIZED) & (Q(is_official=True) | Q(pk=Subquery(latest))))
+
+
+def standings_snapshots_visible_to(*, user) -> QuerySet[StandingsSnapshot]:
+    """Every snapshot ``user`` may see. Working standings are internal until a phase is finalized: staff,
+    auditors and evaluators see every snapshot; everyone else sees each finalized phase's final table."""
+    qs = StandingsSnapshot.objects.select_related("phase")
+    return qs if can_view_working_standings(user) else qs.filter(_final_tables())
+
+
+def standings_tables_visible_to(*, user) -> QuerySet[StandingsSnapshot]:
+    """Per phase, the one table ``user`` is shown: the latest snapshot they may see (the API's standings,
+    the standings export)."""
+    visible = standings_snapshots_visible_to(user=user)
+    latest = visible.filter(phase=OuterRef("phase")).order_by("-generation", "-id").values("pk")[:1]
+    return visible.filter(pk=Subquery(latest))
+
+
+def standings_official_for(*, user, program_id: int) -> StandingsSnapshot | None:
+    """The program's official table as far as ``user`` may see it: the final table of its latest finalized
+    phase (the dashboard shows it to those who may not see the working standings). One query."""
+    return (
+        standings_snapshots_visible_to(user=user)
+        .filter(phase__program_id=program_id, phase__status=Phase.Status.FINALIZED)
+        # Within the phase: its official snapshot, else its latest (_final_tables' rule, for those who see
+        # every snapshot; the others see only that one).
+        .order_by("-phase__order", "-is_official", "-generation", "-id")
+        .first()
+    )

@@ -15,14 +15,15 @@ from django.views.decorators.http import require_GET
 from budget.models import Category
 from budget.permissions import can_view_budget_lines
 from budget.selectors import burn_rate_by_month
-from common.roles import Role, can_read_everything, user_has_role
+from common.roles import can_read_everything
 from common.web import roles_required
 from consortia.models import Consortium
-from consortia.selectors import user_affiliation, user_consortium_id
+from consortia.permissions import can_view_team_data
+from consortia.selectors import user_affiliation
 from consortia.ui_selectors import consortium_list_for_ui, program_current
-from evaluations.models import Phase, RubricComponent, RubricGate, StandingsSnapshot
-from evaluations.permissions import can_view_standings
-from evaluations.selectors import OUTCOME_LABELS, missing_item_text
+from evaluations.models import Phase, RubricComponent, RubricGate
+from evaluations.permissions import can_view_working_standings
+from evaluations.selectors import OUTCOME_LABELS, missing_item_text, standings_official_for
 from evaluations.standings import Outcome as StandingsOutcome
 from portal.dashboard import dashboard_summary
 from portal.timeline import Outcome, program_timeline
@@ -72,34 +73,23 @@ def dashboard_standings(request):
 # --- Dashboard: standings ---------------------------------------------------------------------------
 
 
-def _final_snapshot(program):
-    """What members may see (the API's rule): the table of the latest finalized phase, its official
-    snapshot if one was marked, else its latest."""
-
-    return (
-        StandingsSnapshot.objects.filter(phase__program=program, phase__status=Phase.Status.FINALIZED)
-        .select_related("phase")
-        .order_by("-phase__order", "-is_official", "-generation", "-id")
-        .first()
-    )
-
-
 def _standings_view(user, program, summary, phases, team_names: dict | None = None) -> dict | None:
     """The standings section: the current phase's table when the user may see working standings, else
-    the final table of the latest finalized phase, with a note on what is withheld."""
+    the program's official table (the final table of the latest finalized phase), with a note on what is
+    withheld while the current phase is not finalized."""
 
     current = phases.get(summary["current_phase"]) if summary else None
     if current is None:
         return None
     hidden_phase = None
-    if can_view_standings(user, phase=current):
+    if can_view_working_standings(user):
         phase, data = current, summary["standings"]
         if data is not None:
             data = {**data, "phase_generation": current.standings_generation}
     else:
-        hidden_phase = current
-        snapshot = _final_snapshot(program)
-        phase = snapshot.phase if snapshot else None
+        hidden_phase = None if current.is_finalized else current
+        snapshot = standings_official_for(user=user, program_id=program.pk)
+        phase = snapshot.phase if snapshot else (None if hidden_phase else current)
         data = None
         if snapshot is not None:
             names = team_names
@@ -197,9 +187,8 @@ def _budget_view(user, program, summary, consortia) -> dict:
         return {"budget_hidden": True}
     names = {c.code: c.name for c in consortia}
     every_team = can_read_everything(user)
-    own_id = None if every_team else user_consortium_id(user=user)
-    own_code = next((c.code for c in consortia if c.pk == own_id), None)
-    if not every_team and (own_code is None or not user_has_role(user, Role.CONSORTIUM_MEMBER)):
+    visible_codes = {c.code for c in consortia if can_view_team_data(user, c.pk)}
+    if not every_team and not visible_codes:  # a member whose team is not in this program
         return {"budget_hidden": True}
     budget = summary["budget"]
 
@@ -217,14 +206,15 @@ def _budget_view(user, program, summary, consortia) -> dict:
         for code in Category.values
         if code in totals
     ]
-    support = [r for r in budget["support_by_category"] if every_team or r["consortium"] == own_code]
-    gpu = [r for r in summary["gpu"] if every_team or r["consortium"] == own_code]
+    support = [r for r in budget["support_by_category"] if r["consortium"] in visible_codes]
+    gpu = [r for r in summary["gpu"] if r["consortium"] in visible_codes]
     if every_team:
+        # The cached summary's program-wide figures are exactly what staff and auditors may see.
         burn = budget["burn_by_month"]
     else:
         burn = [
             {"month": r.month, "executed_krw": r.executed_krw, "pending_krw": r.pending_krw}
-            for r in burn_rate_by_month(program_id=program.pk, consortium_id=own_id)
+            for r in burn_rate_by_month(program_id=program.pk, visible_to=user)
         ]
     return {
         "budget_every_team": every_team,

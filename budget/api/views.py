@@ -24,11 +24,8 @@ from budget.selectors import (
     gpu_usage_list_visible_to,
 )
 from common.api.pagination import LargeTableCursorPagination
-from common.api.permissions import READERS, STAFF
-from common.roles import Role
+from common.roles import MEMBERS, RECORDERS, STAFF, TEAM_READERS
 from consortia.models import Consortium
-
-BUDGET_READERS = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR, Role.CONSORTIUM_MEMBER})
 
 
 class BudgetLineViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -38,7 +35,7 @@ class BudgetLineViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.BudgetLineSerializer
     filterset_class = BudgetLineFilterSet
     ordering_fields = ("fiscal_year", "code", "amount_krw")
-    read_roles = BUDGET_READERS
+    read_roles = TEAM_READERS
     write_roles = STAFF
 
     def get_queryset(self):
@@ -89,7 +86,7 @@ class AllocationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = AllocationFilterSet
     ordering_fields = ("period_start", "amount_krw", "id")
     ordering = ("period_start", "id")
-    read_roles = BUDGET_READERS
+    read_roles = TEAM_READERS
     write_roles = STAFF
 
     def get_queryset(self):
@@ -133,7 +130,7 @@ class AllocationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.AllocationRoomSerializer(room).data)
 
     def get_read_roles(self):
-        return STAFF if self.action == "room" else BUDGET_READERS
+        return STAFF if self.action == "room" else TEAM_READERS
 
 
 class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -145,11 +142,11 @@ class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = LargeTableCursorPagination
     ordering_fields = ("spent_on", "id")
     parser_classes = (JSONParser, MultiPartParser, FormParser)
-    read_roles = BUDGET_READERS
+    read_roles = TEAM_READERS
 
     def get_write_roles(self):
         if self.action == "create":
-            return frozenset({Role.MINISTRY_STAFF, Role.CONSORTIUM_MEMBER})
+            return RECORDERS
         return STAFF
 
     def get_queryset(self):
@@ -192,8 +189,8 @@ class GpuUsageViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = LargeTableCursorPagination
     ordering_fields = ("month", "id")
     parser_classes = (MultiPartParser, FormParser)
-    read_roles = BUDGET_READERS
-    write_roles = frozenset({Role.CONSORTIUM_MEMBER})
+    read_roles = TEAM_READERS
+    write_roles = MEMBERS
 
     def get_queryset(self):
         history = self.request.query_params.get("history") in ("1", "true")
@@ -210,6 +207,3 @@ class GpuUsageViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             s.GpuUsageEntrySerializer(report.entries.select_related("consortium").all(), many=True).data,
             status=status.HTTP_201_CREATED,
         )
-
-
-__all__ = ["READERS"]

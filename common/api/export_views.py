@@ -7,8 +7,8 @@ from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
-from common.api.permissions import effective_roles
 from common.exports import FORMATS, export_response, export_specs, neutralise
+from common.roles import effective_roles
 
 
 class IgnoreAcceptNegotiation(BaseContentNegotiation):

@@ -1,22 +1,11 @@
-"""Role checks for API views. Visibility of rows is the queryset's job (selectors); this class decides
-which roles may call a view at all, per method. Object-level rules live in each app's permissions.py."""
+"""Role checks for API views. Visibility of rows is the queryset's job (``visible_to``); this class decides
+which roles may call a view at all, per method. The role sets come from common.roles."""
 
 from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from common.roles import Role, user_roles
-
-ALL_ROLES = frozenset(Role)
-STAFF = frozenset({Role.MINISTRY_STAFF})
-READERS = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR})
-
-
-def effective_roles(user) -> set[Role]:
-    roles = set(user_roles(user))
-    if getattr(user, "is_superuser", False):
-        roles.add(Role.MINISTRY_STAFF)
-    return roles
+from common.roles import ALL_ROLES, STAFF, effective_roles
 
 
 class RolePermission(BasePermission):

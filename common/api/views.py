@@ -7,7 +7,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from common.api.pagination import LargeTableCursorPagination
-from common.api.permissions import READERS, STAFF
 from common.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenInputSerializer,
@@ -16,6 +15,7 @@ from common.api.serializers import (
 )
 from common.filters import ApiTokenFilterSet, AuditEventFilterSet
 from common.models import ApiToken
+from common.roles import READERS, STAFF
 from common.selectors import audit_event_list
 from common.services import api_token_create, api_token_revoke
 

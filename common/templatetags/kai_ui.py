@@ -6,8 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
-from common.api.permissions import effective_roles
-from common.roles import ROLE_GRANTS, Role
+from common.roles import ROLE_GRANTS, Role, effective_roles
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -10,8 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from common.api.pagination import LargeTableCursorPagination
-from common.api.permissions import ALL_ROLES, READERS, STAFF
-from common.roles import Role
+from common.roles import ALL_ROLES, EVALUATORS, MEMBERS, READERS, SCORING_READERS, STAFF, TEAM_READERS
 from evaluations import services
 from evaluations.api import serializers as s
 from evaluations.filters import (
@@ -39,11 +38,9 @@ from evaluations.selectors import (
     result_upload_list_visible_to,
     score_sheet_list_visible_to,
     standings_snapshots_visible_to,
+    standings_tables_visible_to,
 )
 from evaluations.services import ScoreInput
-
-MEMBERS = frozenset({Role.CONSORTIUM_MEMBER})
-EVALUATORS = frozenset({Role.EVALUATOR})
 
 
 class PhaseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -180,7 +177,7 @@ class ResultUploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     pagination_class = LargeTableCursorPagination
     ordering_fields = ("uploaded_at", "id")
     parser_classes = (MultiPartParser, FormParser)
-    read_roles = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR, Role.CONSORTIUM_MEMBER})
+    read_roles = TEAM_READERS
     write_roles = MEMBERS
 
     def get_queryset(self):
@@ -218,7 +215,7 @@ class EvaluatorAssignmentViewSet(
 
     filterset_class = EvaluatorAssignmentFilterSet
     ordering_fields = ("assigned_at", "id")
-    read_roles = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR, Role.EVALUATOR})
+    read_roles = SCORING_READERS
     write_roles = STAFF
 
     def get_queryset(self):
@@ -247,7 +244,7 @@ class ScoreSheetViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ScoreSheetSerializer
     filterset_class = ScoreSheetFilterSet
     ordering_fields = ("updated_at", "id")
-    read_roles = frozenset({Role.MINISTRY_STAFF, Role.AUDITOR, Role.EVALUATOR})
+    read_roles = SCORING_READERS
     write_roles = EVALUATORS
 
     def get_queryset(self):
@@ -284,7 +281,11 @@ class GateResultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     write_roles = STAFF
 
     def get_queryset(self):
-        qs = GateResult.objects.select_related("gate__phase", "consortium", "decided_by").order_by("id")
+        qs = (
+            GateResult.objects.visible_to(self.request.user)
+            .select_related("gate__phase", "consortium", "decided_by")
+            .order_by("id")
+        )
         phase = self.request.query_params.get("phase")
         return qs.filter(gate__phase__code=phase) if phase else qs
 
@@ -313,8 +314,10 @@ class PanelResultViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     write_roles = STAFF
 
     def get_queryset(self):
-        qs = PanelResult.objects.select_related("phase", "consortium", "component", "criterion").order_by(
-            "id"
+        qs = (
+            PanelResult.objects.visible_to(self.request.user)
+            .select_related("phase", "consortium", "component", "criterion")
+            .order_by("id")
         )
         phase = self.request.query_params.get("phase")
         return qs.filter(phase__code=phase) if phase else qs
@@ -347,9 +350,7 @@ class StandingsViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ("phase__order",)
 
     def get_queryset(self):
-        visible = standings_snapshots_visible_to(self.request.user)
-        latest = visible.filter(phase=OuterRef("phase")).order_by("-generation", "-id").values("pk")[:1]
-        return visible.filter(pk=Subquery(latest))
+        return standings_tables_visible_to(user=self.request.user)
 
 
 class StandingsSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
@@ -362,4 +363,4 @@ class StandingsSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     write_roles = frozenset()
 
     def get_queryset(self):
-        return standings_snapshots_visible_to(self.request.user)
+        return standings_snapshots_visible_to(user=self.request.user)

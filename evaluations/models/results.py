@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from consortia.models import SourcedMixin
+from consortia.scoping import TeamScope, TeamScopedQuerySet
 from evaluations.models.phase import Benchmark, Phase
 from evaluations.models.rubric import BenchmarkGroup
 
@@ -121,6 +122,9 @@ class ResultUpload(models.Model):
     row_count = models.PositiveIntegerField(_("rows"))
     is_current = models.BooleanField(_("current"), default=True)
 
+    objects = TeamScopedQuerySet.as_manager()
+    team_scope = TeamScope(team="consortium")
+
     class Meta:
         ordering = ("-uploaded_at", "-id")
         verbose_name = _("result upload")
@@ -152,6 +156,9 @@ class ResultRow(models.Model):
     model_version = models.CharField(_("model version"), max_length=100, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     source_row = models.PositiveIntegerField(_("row in file"))
+
+    objects = TeamScopedQuerySet.as_manager()
+    team_scope = TeamScope(team="upload__consortium")
 
     class Meta:
         ordering = ("upload", "source_row")

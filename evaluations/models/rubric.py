@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from consortia.models import SourcedMixin
+from consortia.scoping import TeamScope, TeamScopedQuerySet
 from evaluations.models.phase import Phase
 
 
@@ -144,6 +145,9 @@ class GateResult(SourcedMixin):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
+    objects = TeamScopedQuerySet.as_manager()
+    team_scope = TeamScope(team="consortium", members=False)
+
     class Meta:
         ordering = ("gate", "consortium__code")
         verbose_name = _("gate result")
@@ -203,6 +207,9 @@ class PanelResult(SourcedMixin):
         verbose_name=_("entered by"),
     )
     entered_at = models.DateTimeField(_("entered at"), null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+    team_scope = TeamScope(team="consortium", members=False)
 
     class Meta:
         ordering = ("phase", "consortium__code", "component__order", "criterion__order")

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from consortia.scoping import TeamScope, TeamScopedQuerySet
 from evaluations.models.phase import Phase
 from evaluations.models.rubric import RubricCriterion
 
@@ -31,6 +32,9 @@ class EvaluatorAssignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("assigned by")
     )
     assigned_at = models.DateTimeField(_("assigned at"))
+
+    objects = TeamScopedQuerySet.as_manager()
+    team_scope = TeamScope(team="consortium", members=False, evaluator="evaluator")
 
     class Meta:
         ordering = ("phase", "consortium__code", "evaluator__username")
@@ -64,6 +68,9 @@ class ScoreSheet(models.Model):
     updated_at = models.DateTimeField(_("updated at"))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
 
+    objects = TeamScopedQuerySet.as_manager()
+    team_scope = TeamScope(team="assignment__consortium", members=False, evaluator="assignment__evaluator")
+
     class Meta:
         ordering = ("assignment",)
         verbose_name = _("score sheet")
@@ -89,6 +96,11 @@ class CriterionScore(models.Model):
     )
     points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
     comment = models.TextField(_("comment"), blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+    team_scope = TeamScope(
+        team="sheet__assignment__consortium", members=False, evaluator="sheet__assignment__evaluator"
+    )
 
     class Meta:
         ordering = ("sheet", "criterion__component__order", "criterion__order")

@@ -12,9 +12,9 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
-from common.roles import is_ministry_staff
 from evaluations import tasks
 from evaluations.models import Phase
+from evaluations.permissions import can_manage_phase
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,8 @@ NOT_FINAL = (Phase.Status.DRAFT, Phase.Status.OPEN, Phase.Status.EVALUATING)
 
 
 def require_staff(actor) -> None:
-    if not is_ministry_staff(actor):
+    """The services' form of ``can_manage_phase`` (the check the phase pages make)."""
+    if not can_manage_phase(actor):
         raise PermissionDenied(_("Only ministry staff can do this."))
 
 

@@ -29,6 +29,7 @@ from evaluations.models import (
     RubricCriterion,
     ScoreSheet,
 )
+from evaluations.permissions import is_assigned_evaluator
 from evaluations.selectors import phase_benchmarks_for_team
 from evaluations.services._common import (
     NOT_FINAL,
@@ -220,7 +221,7 @@ def score_sheet_save(
     Side effects: CriterionScore upserts; ScoreSheet.version + 1; if submitted, standings stale; audit.
     """
     assignment = sheet.assignment
-    if assignment.evaluator_id != getattr(actor, "pk", None) or not user_has_role(actor, Role.EVALUATOR):
+    if not is_assigned_evaluator(actor, assignment=assignment):
         raise PermissionDenied(_("Only the assigned evaluator can edit this score sheet."))
     locked_phase = phase_lock(assignment.phase, allowed=SCORING_OPEN, action=_("editing a score sheet"))
     now = timezone.now()

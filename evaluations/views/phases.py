@@ -11,10 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from budget.models import Allocation
 from budget.selectors import allocation_list_visible_to
-from common.api.permissions import READERS
 from common.filter_forms import filter_form
 from common.forms import form_errors_from
-from common.roles import Role
+from common.roles import READERS, STAFF
 from common.web import query_subset, roles_required
 from evaluations import services
 from evaluations.filters import PhaseFilterSet
@@ -24,8 +23,6 @@ from evaluations.permissions import can_manage_phase, can_run_what_if, can_view_
 from evaluations.selectors import phase_list, standings_view
 from evaluations.ui_selectors import phase_detail_for_ui
 from evaluations.views._display import display_rows, outcome_label
-
-STAFF = frozenset({Role.MINISTRY_STAFF})
 
 
 def _detail_or_404(pk: int):
@@ -75,7 +72,7 @@ def phase_detail_view(request, pk: int):
         "can_view_standings": can_view_standings(request.user, phase=phase),
     }
     if context["can_view_standings"]:
-        view = standings_view(phase_id=phase.pk)
+        view = standings_view(phase_id=phase.pk, user=request.user)
         context["standings"] = view
         if view.snapshot is not None:
             context["table"] = _standings_context(detail, view.snapshot.table)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common.forms import form_errors_from
-from common.roles import Role
+from common.roles import SCORING_READERS
 from common.web import query_subset, roles_required
 from evaluations import services
 from evaluations.filters import EvaluatorAssignmentFilterSet
@@ -24,11 +24,9 @@ from evaluations.permissions import can_edit_score_sheet
 from evaluations.selectors import assignment_list_visible_to, score_sheet_list_visible_to
 from evaluations.ui_selectors import evaluator_criteria
 
-SHEET_READERS = frozenset({Role.EVALUATOR, Role.MINISTRY_STAFF, Role.AUDITOR})
-
 
 @require_GET
-@roles_required(SHEET_READERS)
+@roles_required(SCORING_READERS)
 def my_assignments_view(request):
     params = query_subset(request.GET, ("phase",))
     base = assignment_list_visible_to(user=request.user).order_by(
@@ -54,7 +52,7 @@ def _initial(sheet, saved) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-@roles_required(SHEET_READERS)
+@roles_required(SCORING_READERS)
 def score_sheet_view(request, pk: int):
     sheet = _sheet_or_404(request.user, pk)
     phase = sheet.assignment.phase

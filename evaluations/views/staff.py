@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from common.roles import Role
+from common.roles import STAFF
 from common.web import form_submit, roles_required
 from evaluations import services
 from evaluations.forms import AssignmentForm, GateDecisionForm, PanelResultForm
@@ -23,8 +23,6 @@ from evaluations.ui_selectors import (
     participant_teams,
 )
 from evaluations.views.phases import _detail_or_404
-
-STAFF = frozenset({Role.MINISTRY_STAFF})
 
 
 def _finalized_redirect(request, phase: Phase):

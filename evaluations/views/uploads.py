@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from budget.selectors import gpu_usage_report_list_visible_to
 from budget.services import gpu_usage_upload
 from common.forms import form_errors_from
-from common.roles import Role, user_has_role
+from common.roles import MEMBERS, TEAM_READERS
 from common.uploads import UploadRejected
 from common.web import query_subset, roles_required
-from consortia.selectors import user_affiliation
+from consortia.permissions import member_team
 from evaluations import services
 from evaluations.filters import ResultUploadFilterSet
 from evaluations.forms import GpuUsageUploadForm, ResultUploadForm
@@ -25,21 +25,11 @@ from evaluations.selectors import phase_benchmarks_for_team, result_upload_list_
 from evaluations.ui_selectors import gpu_report_history, open_phases_for_team, result_upload_history
 from evaluations.uploads import ResultFileRejected
 
-UPLOAD_READERS = frozenset({Role.CONSORTIUM_MEMBER, Role.MINISTRY_STAFF, Role.AUDITOR})
-MEMBERS = frozenset({Role.CONSORTIUM_MEMBER})
 HISTORY_LIMIT = 50
 # Excel (Korean Windows) reads a CSV as CP949 unless it starts with a UTF-8 byte order mark.
 BOM = "\ufeff"
 RESULT_HEADER = "benchmark,score,model_version,notes"
 GPU_HEADER = "month,gpu_model,gpu_hours,notes"
-
-
-def _own_team(user):
-    """The member's consortium, or None (staff, auditors, or a member without a team)."""
-    if not user_has_role(user, Role.CONSORTIUM_MEMBER):
-        return None
-    affiliation = user_affiliation(user=user)
-    return affiliation.consortium if affiliation is not None else None
 
 
 def _csv_response(text: str, filename: str) -> HttpResponse:
@@ -49,9 +39,9 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@roles_required(UPLOAD_READERS)
+@roles_required(TEAM_READERS)
 def upload_view(request):
-    team = _own_team(request.user)
+    team = member_team(request.user)
     phases = open_phases_for_team(consortium_id=team.pk if team else None)
     results_form = ResultUploadForm(phases=phases, prefix="results")
     gpu_form = GpuUsageUploadForm(prefix="gpu")
@@ -122,7 +112,7 @@ def upload_view(request):
 def result_template_view(request, phase_pk: int):
     """The results template of an open phase the member's team takes part in: one row per benchmark code
     of the team's set, scores left blank."""
-    team = _own_team(request.user)
+    team = member_team(request.user)
     phase = open_phases_for_team(consortium_id=team.pk if team else None).filter(pk=phase_pk).first()
     if phase is None:
         raise Http404
@@ -139,7 +129,7 @@ def gpu_usage_template_view(request):
 
 
 @require_GET
-@roles_required(UPLOAD_READERS)
+@roles_required(TEAM_READERS)
 def result_upload_file_view(request, pk: int):
     upload = result_upload_list_visible_to(user=request.user).filter(pk=pk).first()
     if upload is None:
@@ -148,7 +138,7 @@ def result_upload_file_view(request, pk: int):
 
 
 @require_GET
-@roles_required(UPLOAD_READERS)
+@roles_required(TEAM_READERS)
 def gpu_report_file_view(request, pk: int):
     report = gpu_usage_report_list_visible_to(user=request.user).filter(pk=pk).first()
     if report is None:

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Around everything that asks who the user is: roles and affiliation are read once per request.
+    "common.middleware.UserCacheMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # After the locale (its 400 is translated), before any view reads the query string.
     "common.middleware.RejectNullCharactersMiddleware",

@@ -5,7 +5,8 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from common.api.permissions import READERS, RolePermission
+from common.api.permissions import RolePermission
+from common.roles import READERS
 from portal.dashboard import dashboard_summary
 
 

@@ -57,12 +57,12 @@ def test_change_enqueues_recompute_after_commit_only(p2, staff, django_capture_o
 
 
 def test_eager_recompute_writes_a_snapshot_and_clears_stale(p2, staff, django_capture_on_commit_callbacks):
-    assert standings_view(phase_id=p2.pk).is_stale  # loaded inputs, never computed
+    assert standings_view(phase_id=p2.pk, user=staff).is_stale  # loaded inputs, never computed
     with django_capture_on_commit_callbacks(execute=True):
         services.panel_result_record(
             phase=p2, consortium=team("LG"), component=p2_component("user"), points=D("22"), actor=staff
         )
-    view = standings_view(phase_id=p2.pk)
+    view = standings_view(phase_id=p2.pk, user=staff)
     assert not view.is_stale
     snapshot = view.snapshot
     assert snapshot.generation == Phase.objects.get(pk=p2.pk).standings_generation
@@ -130,11 +130,11 @@ def test_broker_outage_never_fails_the_save_and_reconcile_catches_up(
             )
     assert GateResult.objects.filter(pk=result.pk).exists()
     assert "not enqueued (Redis is down)" in caplog.text
-    assert standings_view(phase_id=p2.pk).is_stale
+    assert standings_view(phase_id=p2.pk, user=staff).is_stale
     assert p2.pk in phase_ids_with_stale_standings()
     assert p2.pk in tasks.reconcile_standings()
     assert phase_ids_with_stale_standings() == []  # eager in tests: every stale phase was recomputed at once
-    assert not standings_view(phase_id=p2.pk).is_stale
+    assert not standings_view(phase_id=p2.pk, user=staff).is_stale
     assert StandingsSnapshot.objects.filter(phase=p2).latest().trigger == "reconcile (stale snapshot)"
 
 

@@ -64,7 +64,7 @@ def _assert_saved_and_stale(response, elapsed, sheet, points: str):
     assert saved.scores.get(criterion=p2_criteria()[0]).points == D(points)
     phase = Phase.objects.get(pk=sheet.assignment.phase_id)
     # The durable stale marker: the generation moved past the latest snapshot.
-    assert standings_view(phase_id=phase.pk).is_stale
+    assert standings_view(phase_id=phase.pk, user=sheet.assignment.evaluator).is_stale
     assert phase.pk in phase_ids_with_stale_standings()
 
 
