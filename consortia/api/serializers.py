@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
 from rest_framework import serializers
 
 from consortia.models import Consortium, FoundationModel, Organization, Partnership
@@ -82,3 +88,100 @@ class PartnershipInputSerializer(serializers.Serializer):
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
     contribution = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
     joined_on = serializers.DateField()
+
+
+# --- The list, built from values() rows ---------------------------------------------------------------
+# A page of consortia nests about 160 objects (lead, partners with their organization, models). Through the
+# serializers above each of them becomes a model instance and then walks DRF's field machinery; that cost
+# several times the SQL and held the list far below the rest of the API. The list therefore reads plain
+# rows and builds the very JSON ConsortiumSerializer gives (same keys, order and value formats; the
+# serializer still documents the schema and serves the detail, and tests/api/test_consortia_api.py holds
+# the two equal).
+
+_ORGANIZATION_KEYS = OrganizationSerializer.Meta.fields
+_PARTNERSHIP_KEYS = tuple(k for k in PartnershipSerializer.Meta.fields if k != "organization")
+_MODEL_KEYS = FoundationModelSerializer.Meta.fields
+_DATE_KEYS = frozenset({"joined_on", "left_on", "released_on"})
+
+
+def _iso(row: dict[str, Any]) -> dict[str, Any]:
+    """DRF writes dates as ISO 8601 strings; everything else in these rows is already JSON-ready."""
+    for key in _DATE_KEYS & row.keys():
+        value = row[key]
+        if isinstance(value, date):
+            row[key] = value.isoformat()
+    return row
+
+
+def consortium_list_rows(queryset: QuerySet[Consortium]) -> QuerySet[Consortium, dict[str, Any]]:
+    """The filtered, ordered consortia as rows: the consortium's own columns, its lead's and its exit phase's
+    code in one query. Page it like any queryset, then pass the page to ``consortium_list_data``."""
+    return queryset.prefetch_related(None).values(
+        "id",
+        "code",
+        "name",
+        "program_id",
+        "status",
+        "joined_on",
+        "left_on",
+        "left_in_phase__code",
+        "exit_reason",
+        "is_wildcard",
+        "strategy",
+        "is_illustrative",
+        "source_note",
+        *(f"lead__{key}" for key in _ORGANIZATION_KEYS),
+    )
+
+
+def consortium_list_data(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ConsortiumSerializer(many=True).data for these rows, with two more queries (partners, models)."""
+    ids = [row["id"] for row in rows]
+    partners: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    models: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if ids:
+        # Within a consortium, the orders of the detail's prefetch (ConsortiumViewSet.get_queryset).
+        for row in (
+            Partnership.objects.filter(consortium_id__in=ids)
+            .order_by("consortium_id", "role", "organization__name_en")
+            .values("consortium_id", *_PARTNERSHIP_KEYS, *(f"organization__{k}" for k in _ORGANIZATION_KEYS))
+        ):
+            partners[row["consortium_id"]].append(
+                {
+                    "id": row["id"],
+                    "organization": _nested(row, "organization__"),
+                    **{key: row[key] for key in _PARTNERSHIP_KEYS if key != "id"},
+                }
+            )
+        for row in (
+            FoundationModel.objects.filter(consortium_id__in=ids)
+            .order_by("consortium_id", "name", "id")
+            .values("consortium_id", *_MODEL_KEYS)
+        ):
+            models[row.pop("consortium_id")].append(row)
+    return [
+        {
+            "id": row["id"],
+            "code": row["code"],
+            "name": row["name"],
+            "program": row["program_id"],
+            "lead": _nested(row, "lead__"),
+            "status": row["status"],
+            "joined_on": row["joined_on"],
+            "left_on": row["left_on"],
+            "left_in_phase": row["left_in_phase__code"],
+            "exit_reason": row["exit_reason"],
+            "is_wildcard": row["is_wildcard"],
+            "strategy": row["strategy"],
+            "is_illustrative": row["is_illustrative"],
+            "source_note": row["source_note"],
+            "partners": [_iso(p) for p in partners[row["id"]]],
+            "models": [_iso(m) for m in models[row["id"]]],
+        }
+        for row in map(_iso, rows)
+    ]
+
+
+def _nested(row: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """An organization's fields, from the columns a values() query read through a relation."""
+    return {key: row[prefix + key] for key in _ORGANIZATION_KEYS}

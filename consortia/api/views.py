@@ -11,9 +11,11 @@ from consortia.api.serializers import (
     OrganizationSerializer,
     PartnershipInputSerializer,
     PartnershipSerializer,
+    consortium_list_data,
+    consortium_list_rows,
 )
 from consortia.filters import ConsortiumFilterSet, OrganizationFilterSet
-from consortia.models import Partnership
+from consortia.models import FoundationModel, Partnership
 from consortia.selectors import consortium_list, organization_list
 from consortia.services import partnership_add
 
@@ -42,8 +44,15 @@ class ConsortiumViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self):
         return consortium_list().prefetch_related(
             Prefetch("partnerships", queryset=Partnership.objects.select_related("organization")),
-            "models",
+            # The id settles models that share a name, as in the list (consortium_list_data).
+            Prefetch("models", queryset=FoundationModel.objects.order_by("name", "id")),
         )
+
+    def list(self, request, *args, **kwargs):
+        # The same filters, ordering and paging as any list; the page is built from rows, not instances
+        # (see consortium_list_data), and the schema still comes from ConsortiumSerializer.
+        rows = consortium_list_rows(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(consortium_list_data(self.paginate_queryset(rows)))
 
     @extend_schema(request=PartnershipInputSerializer, responses={201: PartnershipSerializer})
     @action(detail=True, methods=["post"], url_path="partners")
