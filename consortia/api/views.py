@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from consortia.api.pagination import CountInPagePagination
 from consortia.api.serializers import (
     ConsortiumSerializer,
     OrganizationSerializer,
@@ -38,6 +39,7 @@ class ConsortiumViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     serializer_class = ConsortiumSerializer
     filterset_class = ConsortiumFilterSet
+    pagination_class = CountInPagePagination
     ordering_fields = ("code", "name", "status", "joined_on")
     ordering = ("code",)
 
@@ -49,8 +51,9 @@ class ConsortiumViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )
 
     def list(self, request, *args, **kwargs):
-        # The same filters, ordering and paging as any list; the page is built from rows, not instances
-        # (see consortium_list_data), and the schema still comes from ConsortiumSerializer.
+        # The same filters, ordering and paging parameters as any list; the page (rows, with the total in
+        # the same query) is built without model instances (see consortium_list_data), and the schema still
+        # comes from ConsortiumSerializer.
         rows = consortium_list_rows(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(consortium_list_data(self.paginate_queryset(rows)))
 

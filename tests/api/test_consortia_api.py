@@ -81,9 +81,18 @@ def test_consortia_list_says_what_the_serializer_says(api_as, kai_program):
 def test_consortia_list_queries_are_few_and_fixed(api_as, kai_program, django_assert_max_num_queries):
     client = api_as(Role.EVALUATOR)
     client.get("/api/v1/consortia/")  # the user's roles are then read once per request, like ping
-    # Roles, page count, the page (with leads and exit phases), partners, models.
-    with django_assert_max_num_queries(5):
+    # Roles, the page (with leads, exit phases and the total), partners, models.
+    with django_assert_max_num_queries(4):
         body = client.get("/api/v1/consortia/", {"limit": 100}).json()
     assert body["count"] == 6 and sum(len(c["partners"]) for c in body["results"]) == 73
+    with django_assert_max_num_queries(4):
+        page = client.get("/api/v1/consortia/", {"limit": 2, "offset": 2, "ordering": "code"}).json()
+    assert page["count"] == 6 and len(page["results"]) == 2 and page["next"] and page["previous"]
+    # Past the end the page is empty, and only then is the total counted on its own.
+    with django_assert_max_num_queries(3):
+        beyond = client.get("/api/v1/consortia/", {"offset": 10}).json()
+    assert beyond["count"] == 6 and beyond["results"] == []
+    with django_assert_max_num_queries(2):
+        assert client.get("/api/v1/consortia/", {"q": "no such team"}).json()["count"] == 0
     with django_assert_max_num_queries(3):
         assert client.get("/api/v1/consortia/", {"status": "nonexistent"}).status_code == 400
