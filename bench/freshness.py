@@ -44,6 +44,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
@@ -325,6 +326,9 @@ class Measurement:
     write_s: float
     fresh_s: float | None  # None: not fresh within DEADLINE
     polls: int
+    # The part of fresh_s until the snapshot that was seen had been written (its computed_at), and after.
+    worker_s: float | None = None
+    seen_s: float | None = None
 
 
 def run_writer(writer: Writer, start: threading.Barrier, out: list[Measurement], errors: list[str]) -> None:
@@ -362,11 +366,11 @@ def run_writer(writer: Writer, start: threading.Barrier, out: list[Measurement],
                 {"phase": PHASE, "consortium": team, "component": "user", "points": expected_points},
                 timeout=DEADLINE,
             )
-        answered = time.monotonic()
+        answered, answered_wall = time.monotonic(), time.time()
         if status not in (200, 201):
             errors.append(f"{writer.name} write {k}: HTTP {status} {body}")
             continue
-        polls, fresh_at = 0, None
+        polls, fresh_at, computed = 0, None, None
         while time.monotonic() - answered < DEADLINE:
             polls += 1
             snapshot = p2_standings(writer.token)
@@ -375,7 +379,8 @@ def run_writer(writer: Writer, start: threading.Barrier, out: list[Measurement],
                 and not snapshot["is_stale"]
                 and (expected_points is None or user_points(snapshot, team) == expected_points)
             ):
-                fresh_at = time.monotonic()
+                fresh_at, seen_wall = time.monotonic(), time.time()
+                computed = datetime.fromisoformat(snapshot["computed_at"].replace("Z", "+00:00")).timestamp()
                 break
             time.sleep(POLL)
         out.append(
@@ -385,6 +390,8 @@ def run_writer(writer: Writer, start: threading.Barrier, out: list[Measurement],
                 answered - t0,
                 None if fresh_at is None else fresh_at - answered,
                 polls,
+                None if computed is None else computed - answered_wall,
+                None if computed is None else seen_wall - computed,
             )
         )
         time.sleep(rng.uniform(0, 0.1))  # a person does not write again the same millisecond
@@ -498,6 +505,8 @@ def main() -> int:
     )[before:]
     fresh = [m.fresh_s for m in results if m.fresh_s is not None]
     missed = [m for m in results if m.fresh_s is None]
+    worker_lags = [max(0.0, m.worker_s) for m in results if m.worker_s is not None]
+    poll_lags = [max(0.0, m.seen_s) for m in results if m.seen_s is not None]
     writes = [m.write_s for m in results]
     print()
     print(f"{'measure':<56} {'value':>30}")
@@ -516,6 +525,14 @@ def main() -> int:
             ("  p95 (ms)", ms(percentile(fresh, 0.95))),
             ("  max (ms)", ms(max(fresh))),
             ("  mean polls per write", f"{statistics.mean(m.polls for m in results):.1f}"),
+            (
+                "  of which until the snapshot seen was written: p50 / p95",
+                f"{ms(statistics.median(worker_lags))} / {ms(percentile(worker_lags, 0.95))}",
+            ),
+            (
+                "  and from then until a poll showed it: p50 / p95",
+                f"{ms(statistics.median(poll_lags))} / {ms(percentile(poll_lags, 0.95))}",
+            ),
         ]
     if writes:
         rows += [
