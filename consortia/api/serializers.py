@@ -3,8 +3,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from rest_framework import serializers
 
@@ -140,25 +142,17 @@ def consortium_list_data(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
     partners: dict[int, list[dict[str, Any]]] = defaultdict(list)
     models: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if ids:
-        # Within a consortium, the orders of the detail's prefetch (ConsortiumViewSet.get_queryset).
-        for row in (
-            Partnership.objects.filter(consortium_id__in=ids)
-            .order_by("consortium_id", "role", "organization__name_en")
-            .values("consortium_id", *_PARTNERSHIP_KEYS, *(f"organization__{k}" for k in _ORGANIZATION_KEYS))
-        ):
-            partners[row["consortium_id"]].append(
-                {
-                    "id": row["id"],
-                    "organization": _nested(row, "organization__"),
-                    **{key: row[key] for key in _PARTNERSHIP_KEYS if key != "id"},
-                }
-            )
-        for row in (
-            FoundationModel.objects.filter(consortium_id__in=ids)
-            .order_by("consortium_id", "name", "id")
-            .values("consortium_id", *_MODEL_KEYS)
-        ):
-            models[row.pop("consortium_id")].append(row)
+        own = len(_PARTNERSHIP_KEYS)
+        for consortium_id, *values in _fetch(_partners_sql(), ids):
+            partner = _iso(dict(zip(_PARTNERSHIP_KEYS, values[:own], strict=True)))
+            organization = dict(zip(_ORGANIZATION_KEYS, values[own:], strict=True))
+            # Key order as the serializer's: id, organization, then the partnership's own fields.
+            partners[consortium_id].append({"id": partner.pop("id"), "organization": organization, **partner})
+        modalities = FoundationModel._meta.get_field("modalities")
+        for consortium_id, *values in _fetch(_models_sql(), ids):
+            model = _iso(dict(zip(_MODEL_KEYS, values, strict=True)))
+            model["modalities"] = modalities.from_db_value(model["modalities"], None, connection)
+            models[consortium_id].append(model)
     return [
         {
             "id": row["id"],
@@ -175,11 +169,62 @@ def consortium_list_data(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
             "strategy": row["strategy"],
             "is_illustrative": row["is_illustrative"],
             "source_note": row["source_note"],
-            "partners": [_iso(p) for p in partners[row["id"]]],
-            "models": [_iso(m) for m in models[row["id"]]],
+            "partners": partners[row["id"]],
+            "models": models[row["id"]],
         }
         for row in map(_iso, rows)
     ]
+
+
+# The partners and models of a page are read with two fixed statements (column names from the models'
+# metadata), not through the ORM: compiling the two querysets cost more than running them.
+
+
+def _columns(model, alias: str, keys: Sequence[str]) -> list[str]:
+    quote = connection.ops.quote_name
+    return [f"{alias}.{quote(model._meta.get_field(key).column)}" for key in keys]
+
+
+@cache
+def _partners_sql() -> str:
+    quote = connection.ops.quote_name
+    meta, org = Partnership._meta, Organization._meta
+    consortium = "p." + quote(meta.get_field("consortium").column)
+    columns = [
+        consortium,
+        *_columns(Partnership, "p", _PARTNERSHIP_KEYS),
+        *_columns(Organization, "o", _ORGANIZATION_KEYS),
+    ]
+    # Within a consortium, the order of the detail's prefetch (Partnership.Meta.ordering).
+    order = [
+        consortium,
+        "p." + quote(meta.get_field("role").column),
+        "o." + quote(org.get_field("name_en").column),
+    ]
+    return (
+        f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} p JOIN {quote(org.db_table)} o "
+        f"ON o.{quote(org.pk.column)} = p.{quote(meta.get_field('organization').column)} "
+        f"WHERE {consortium} IN ({{ids}}) ORDER BY {', '.join(order)}"
+    )
+
+
+@cache
+def _models_sql() -> str:
+    quote = connection.ops.quote_name
+    m = FoundationModel._meta
+    consortium = quote(m.get_field("consortium").column)
+    columns = [f"m.{consortium}", *_columns(FoundationModel, "m", _MODEL_KEYS)]
+    # The order of the detail's prefetch (ConsortiumViewSet.get_queryset); the id settles shared names.
+    return (
+        f"SELECT {', '.join(columns)} FROM {quote(m.db_table)} m WHERE m.{consortium} IN ({{ids}}) "
+        f"ORDER BY m.{consortium}, m.{quote(m.get_field('name').column)}, m.{quote(m.pk.column)}"
+    )
+
+
+def _fetch(sql: str, ids: list[int]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(ids=", ".join(["%s"] * len(ids))), ids)
+        return cursor.fetchall()
 
 
 def _nested(row: dict[str, Any], prefix: str) -> dict[str, Any]:

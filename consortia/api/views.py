@@ -50,6 +50,13 @@ class ConsortiumViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             Prefetch("models", queryset=FoundationModel.objects.order_by("name", "id")),
         )
 
+    def filter_queryset(self, queryset):
+        if not self.request.query_params:
+            # No parameter, nothing to filter: only the default order applies. The FilterSet would build
+            # and validate an empty form, whose per-request deep copies cost as much as a query.
+            return queryset.order_by(*self.ordering)
+        return super().filter_queryset(queryset)
+
     def list(self, request, *args, **kwargs):
         # The same filters, ordering and paging parameters as any list; the page (rows, with the total in
         # the same query) is built without model instances (see consortium_list_data), and the schema still
