@@ -92,7 +92,7 @@ class PartnershipInputSerializer(serializers.Serializer):
     joined_on = serializers.DateField()
 
 
-# --- The list, built from values() rows ---------------------------------------------------------------
+# --- The list, built from rows ---------------------------------------------------------------------------
 # A page of consortia nests about 160 objects (lead, partners with their organization, models). Through the
 # serializers above each of them becomes a model instance and then walks DRF's field machinery; that cost
 # several times the SQL and held the list far below the rest of the API. The list therefore reads plain
