@@ -4,12 +4,11 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY pyproject.toml ./
-# Install the pinned dependencies from pyproject.toml before copying the code, for layer caching.
-RUN pip install --upgrade pip \
- && python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > /tmp/req.txt \
- && pip install -r /tmp/req.txt
+# The locked runtime tree (hashes checked) before the code, so a code change reuses this layer.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY . .
+RUN pip install --no-deps . && rm -rf build *.egg-info
 # Static files are collected with the production storage (hashed names + manifest) the image runs with;
 # the key is a throwaway for this build step only (the real one comes from the environment at run time).
 RUN DJANGO_SETTINGS_MODULE=kai_portal.settings.local python manage.py compilemessages -v0 \

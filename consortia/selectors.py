@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from common.user_cache import user_cached
 from consortia.models import Affiliation, Consortium, Organization, Partnership
 
 
 def consortium_list(*, program_id: int | None = None) -> QuerySet[Consortium]:
-    qs = Consortium.objects.select_related("lead", "program", "left_in_phase").annotate(
-        partner_count=Count("partnerships", filter=Q(partnerships__role=Partnership.Role.PARTNER))
-    )
+    # No per-row aggregates here: a COUNT over partnerships would join and group every row of the API's
+    # list and its page count; the browser list has its own (consortia.ui_selectors).
+    qs = Consortium.objects.select_related("lead", "program", "left_in_phase")
     if program_id is not None:
         qs = qs.filter(program_id=program_id)
     return qs.order_by("status", "code")
