@@ -238,6 +238,10 @@ SPECTACULAR_SETTINGS = {
         "BenchmarkGroupEnum": "evaluations.models.BenchmarkGroup",
         "BenchmarkCategoryEnum": "evaluations.models.Benchmark.Category",
         "BudgetCategoryEnum": "budget.models.Category",
+        # The portal's four roles (users' role / roles), apart from a partner's role in a consortium, whose
+        # enum keeps the name it had before users came to the API.
+        "PortalRoleEnum": "common.roles.Role",
+        "RoleEnum": "consortia.models.Partnership.Role",
     },
 }
 

@@ -12,7 +12,9 @@ from consortia.accounts.names import person_name
 from consortia.accounts.selectors import user_roles_held
 from consortia.models import Consortium, Organization
 
-ROLE_VALUES = [role.value for role in Role]
+# (value, name), like settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PortalRoleEnum"] reads the Role
+# enum, so both fields are documented as that one enum.
+ROLE_CHOICES = [(role.value, role.name) for role in Role]
 
 
 class UserOrganizationSerializer(serializers.ModelSerializer):
@@ -66,7 +68,7 @@ class UserSerializer(serializers.ModelSerializer):
     def get_display_name(self, obj) -> str:
         return person_name(obj)
 
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ROLE_VALUES)))
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ROLE_CHOICES)))
     def get_roles(self, obj) -> list[str]:
         return [role.value for role in user_roles_held(obj)]
 
@@ -79,7 +81,7 @@ class _AccountInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     first_name = serializers.CharField(max_length=150, help_text="Given name.")
     last_name = serializers.CharField(max_length=150, help_text="Family name.")
-    role = serializers.ChoiceField(choices=ROLE_VALUES)
+    role = serializers.ChoiceField(choices=ROLE_CHOICES)
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
     consortium = serializers.PrimaryKeyRelatedField(
         queryset=Consortium.objects.all(),
