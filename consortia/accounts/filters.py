@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,16 @@ from common.roles import ROLE_LABELS, Role
 from consortia.models import Organization
 
 ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
+# What the yes/no filter understands (as common.api.filter_backends does for the API); "" means any.
+_YES_NO = {"", "true", "false", "True", "False", "1", "0"}
+
+
+class UserFilterForm(forms.Form):
+    def clean(self):
+        # django-filter reads ?is_active=yes as "no filter" and lists everyone; say so on the page instead.
+        if self.data.get("is_active", "") not in _YES_NO:
+            self.add_error("is_active", _("Choose active (true) or deactivated (false)."))
+        return super().clean()
 
 
 class UserFilterSet(django_filters.FilterSet):
@@ -29,6 +40,7 @@ class UserFilterSet(django_filters.FilterSet):
     class Meta:
         model = get_user_model()
         fields = ("is_active",)
+        form = UserFilterForm
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(

@@ -155,6 +155,9 @@ def test_users_page_filters_by_role_and_status(people):
     assert sorted(listed("?role=auditor&role=consortium_member&is_active=true")) == [
         people[Role.CONSORTIUM_MEMBER].username
     ]
+    unknown = _text(client.get("/accounts/users/?is_active=yes"))
+    assert 'data-testid="error-summary"' in unknown
+    assert "Choose active (true) or deactivated (false)." in unknown
     assert "4 users" not in _text(client.get("/accounts/users/?role=evaluator"))
     assert "1 user" in _text(client.get("/accounts/users/?role=evaluator"))
 
