@@ -22,6 +22,16 @@ DEMO_USERS: list[tuple[str, Role, str, str | None]] = [
     ("auditor", Role.AUDITOR, "Board of Audit and Inspection", None),
 ]
 
+# username -> (family name, given name, email): pages and pickers show people by name.
+DEMO_PEOPLE: dict[str, tuple[str, str, str]] = {
+    "ministry": ("김", "정민", "ministry@demo.kai-portal.localhost"),
+    "evaluator": ("이", "서연", "evaluator@demo.kai-portal.localhost"),
+    "evaluator_kaist": ("박", "준호", "evaluator.kaist@demo.kai-portal.localhost"),
+    "member_lg": ("최", "유진", "member.lg@demo.kai-portal.localhost"),
+    "member_upstage": ("정", "하늘", "member.upstage@demo.kai-portal.localhost"),
+    "auditor": ("한", "지우", "auditor@demo.kai-portal.localhost"),
+}
+
 
 @transaction.atomic
 def demo_users_create(*, password_factory: Callable[[], str]) -> list[tuple[str, str, str | None]]:
@@ -33,8 +43,14 @@ def demo_users_create(*, password_factory: Callable[[], str]) -> list[tuple[str,
         password = None
         if user is None:
             password = password_factory()
+            last_name, first_name, email = DEMO_PEOPLE[username]
             user = User.objects.create_user(
-                username=username, password=password, is_staff=role == Role.MINISTRY_STAFF
+                username=username,
+                password=password,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                is_staff=role == Role.MINISTRY_STAFF,
             )
             user_set_roles(user=user, roles=[role])
             Affiliation.objects.create(

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import AccessibleForm
+from consortia.accounts.names import person_label
 from evaluations.limits import MAX_COMMENT, MAX_GATE_TEXT, MAX_PANEL_NOTE, MAX_PANEL_SIZE
 from evaluations.models import RubricComponent, RubricCriterion
 
@@ -83,8 +84,15 @@ class ScoreSheetForm(AccessibleForm):
         return out
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """People by name and organisation ("홍길동 · KAIST"), never by username."""
+
+    def label_from_instance(self, obj) -> str:
+        return person_label(obj)
+
+
 class AssignmentForm(AccessibleForm):
-    evaluator = forms.ModelChoiceField(queryset=None, label=_("Evaluator"))
+    evaluator = PersonChoiceField(queryset=None, label=_("Evaluator"))
     consortium = forms.ModelChoiceField(queryset=None, label=_("Consortium"))
 
     def __init__(self, *args, evaluators, teams, **kwargs):

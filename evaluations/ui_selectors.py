@@ -91,7 +91,9 @@ def evaluator_users() -> QuerySet:
     return (
         get_user_model()
         .objects.filter(groups__name=Role.EVALUATOR.value, is_active=True)
-        .order_by("username")
+        # Shown by name and organisation (consortia.accounts.names.person_label), so sorted by name.
+        .select_related("affiliation__organization")
+        .order_by("last_name", "first_name", "username")
         .distinct()
     )
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("consortia/", include("consortia.urls")),
+    path("accounts/", include("consortia.accounts.urls")),
     path("budget/", include("budget.urls")),
     path("evaluations/", include("evaluations.urls")),
     path("audit/", include("common.urls")),

@@ -55,6 +55,7 @@ def assignment_view(request, pk: int):
     assignments = list(
         assignment_list_visible_to(user=request.user)
         .filter(phase=phase)
+        .select_related("evaluator__affiliation__organization")
         .order_by("consortium__code", "evaluator__username")
     )
     return render(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kai_portal.env import (
     database_from_env,
+    email_from_env,
     env_bool,
     env_int,
     env_list,
@@ -131,6 +132,25 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 KAI_UPLOAD_MAX_BYTES = env_int("KAI_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
+# --- Mail: invitations and password resets -----------------------------------------------------------
+# EMAIL_URL (kai_portal.env.email_from_env): smtp://user:password@host:587/?tls=true, smtps://…, file:///dir,
+# console:// or memory://. Unset, mail is printed on the console, so the demo needs no mail server.
+_EMAIL = email_from_env("EMAIL_URL")
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL["EMAIL_HOST"]
+EMAIL_PORT = _EMAIL["EMAIL_PORT"]
+EMAIL_HOST_USER = _EMAIL["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _EMAIL["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _EMAIL["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _EMAIL["EMAIL_TIMEOUT"]
+EMAIL_FILE_PATH = _EMAIL["EMAIL_FILE_PATH"]
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "K-AI Portal <no-reply@kai-portal.localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_SUBJECT_PREFIX = "[K-AI Portal] "
+# A password-set link (invitation or reset) works once, for this many seconds (Django's default: 3 days).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
+
 # --- Redis: cache, Celery broker and result backend -------------------------------------------------
 REDIS_URL = redis_url_from_env("REDIS_URL")
 # A hung Redis must not pin a web worker: fail fast and let the beat reconciliation catch up.
@@ -220,6 +240,10 @@ SPECTACULAR_SETTINGS = {
         "BenchmarkGroupEnum": "evaluations.models.BenchmarkGroup",
         "BenchmarkCategoryEnum": "evaluations.models.Benchmark.Category",
         "BudgetCategoryEnum": "budget.models.Category",
+        # The portal's four roles (users' role / roles), apart from a partner's role in a consortium, whose
+        # enum keeps the name it had before users came to the API.
+        "PortalRoleEnum": "common.roles.Role",
+        "RoleEnum": "consortia.models.Partnership.Role",
     },
 }
 

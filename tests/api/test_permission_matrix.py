@@ -40,6 +40,7 @@ ENDPOINTS = [
     Endpoint("/api/v1/consortia/", ALL, STAFF),
     Endpoint("/api/v1/audit-events/", READERS, NONE),
     Endpoint("/api/v1/tokens/", STAFF, STAFF, {"name": "x"}),
+    Endpoint("/api/v1/users/", STAFF, STAFF),
     Endpoint("/api/v1/phases/", ALL, STAFF),
     Endpoint("/api/v1/benchmarks/", ALL, NONE),
     Endpoint("/api/v1/result-uploads/", TEAM_READERS, MEMBER),
@@ -69,6 +70,9 @@ ACTIONS = [
     ("/api/v1/executions/1/approve/", STAFF),
     ("/api/v1/executions/1/reject/", STAFF),
     ("/api/v1/tokens/1/revoke/", STAFF),
+    ("/api/v1/users/{user}/deactivate/", STAFF),
+    ("/api/v1/users/{user}/reactivate/", STAFF),
+    ("/api/v1/users/{user}/password-link/", STAFF),
 ]
 
 
@@ -133,7 +137,7 @@ def test_auditor_can_never_write_anything(api_as):
 
 
 @pytest.mark.parametrize(("template", "allowed"), ACTIONS, ids=[a[0] for a in ACTIONS])
-def test_action_role_matrix(template, allowed, api_as):
+def test_action_role_matrix(template, allowed, api_as, role_users):
     from budget.models import BudgetLine
     from consortia.models import Consortium
     from evaluations.models import Phase
@@ -142,6 +146,7 @@ def test_action_role_matrix(template, allowed, api_as):
         phase=Phase.objects.get(code="P3").pk,
         line=BudgetLine.objects.get(code="FY25-TALENT").pk,
         consortium=Consortium.objects.get(code="LG").pk,
+        user=role_users[Role.EVALUATOR].pk,
     )
     failures: list[str] = []
     for role in ROLES:
