@@ -35,7 +35,7 @@ from evaluations.models import (
     TargetModel,
 )
 from evaluations.selectors import phase_ids_with_stale_standings, standings_view
-from evaluations.services import standings as standings_services
+from evaluations.services import recompute as recompute_services
 from tests.evaluations.conftest import p2_component, p2_gate, team
 
 pytestmark = pytest.mark.django_db
@@ -88,14 +88,14 @@ def test_recompute_of_a_deleted_phase_is_harmless():
 
 
 def test_compare_and_set_leaves_a_superseded_table_unwritten(p2, monkeypatch):
-    real = standings_services.standings_inputs
+    real = recompute_services.standings_inputs
 
     def inputs_then_concurrent_change(*, phase):
         data = real(phase=phase)
         Phase.objects.filter(pk=phase.pk).update(standings_generation=phase.standings_generation + 1)
         return data
 
-    monkeypatch.setattr(standings_services, "standings_inputs", inputs_then_concurrent_change)
+    monkeypatch.setattr(recompute_services, "standings_inputs", inputs_then_concurrent_change)
     assert services.standings_recompute(phase_id=p2.pk, trigger="t").status == "superseded"
     assert not StandingsSnapshot.objects.filter(phase=p2).exists()
 
@@ -105,12 +105,12 @@ def test_a_second_recompute_of_the_same_phase_is_refused_while_one_runs(p2):
     other = connections.create_connection("default")
     try:
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [standings_services._LOCK_CLASS, p2.pk])
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [recompute_services._LOCK_CLASS, p2.pk])
         assert services.standings_recompute(phase_id=p2.pk, trigger="t").status == "busy"
         with pytest.raises(tasks.StandingsBusy):
             tasks.recompute_standings.run(phase_id=p2.pk, trigger="t")
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [standings_services._LOCK_CLASS, p2.pk])
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [recompute_services._LOCK_CLASS, p2.pk])
         assert services.standings_recompute(phase_id=p2.pk, trigger="t").status == "written"
     finally:
         other.close()
