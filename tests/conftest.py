@@ -1,3 +1,28 @@
+"""Fixtures the whole suite shares. Shared helpers (no fixtures) live in plain modules beside this one:
+tests/helpers.py, tests/shipped_program.py.
+
+The shipped program file (``kai_program``) is loaded once, not once per test
+-----------------------------------------------------------------------------
+Loading portal/fixtures/kai_program.yaml takes seconds; a test body takes milliseconds. So:
+
+* Non-transactional tests that ask for ``kai_program`` share one load, made in an outer transaction that is
+  never committed (tests/shipped_program.py: SharedProgramTransaction). pytest-django's per-test atomic
+  block nests inside it as a savepoint, so every test starts from the freshly loaded program and rolls back
+  to it. Tests are ordered so that these run one after another (pytest_collection_modifyitems below): the
+  file is loaded once per session.
+* Every other database test runs with that outer transaction rolled back, on a database as empty as
+  migrations left it, exactly as before: tests that build their own small world (tests/budget: "T-PROG")
+  and the loader tests (tests/program_file) see no second program and no audit events from a load.
+* Transactional tests (``transaction=True``, ``transactional_db``, ``live_server``: e2e, tests/reliability,
+  the concurrency tests) commit for real and pytest-django flushes every table after each; there
+  ``kai_program`` loads the file again when it is absent.
+
+The switch between the two states happens in ``_shipped_program_scope``, which pytest-django's per-test
+database fixture (``_django_db_helper``, overridden below) requests before it opens the test's own atomic
+block. The Django cache is emptied before every database test: cached figures are keyed by row ids, and
+ids repeat once a test's rows are rolled back.
+"""
+
 from __future__ import annotations
 
 import itertools
@@ -9,22 +34,79 @@ from common.roles import Role
 from common.services import user_set_roles
 from consortia.models import Consortium, Organization
 from consortia.services import affiliation_set
-from portal.program_loader import DEFAULT_PROGRAM_FILE, program_file_read, program_load
+from tests import shipped_program
+from tests.helpers import caches_clear
 
 _counter = itertools.count()
+
+
+def _is_transactional(node, fixturenames) -> bool:
+    """Whether pytest-django runs this test as a TransactionTestCase (its own rule, plugin.py/fixtures.py)."""
+    marker = node.get_closest_marker("django_db")
+    if marker is not None:
+        kwargs = marker.kwargs
+        if kwargs.get("transaction") or kwargs.get("reset_sequences"):
+            return True
+    return any(
+        name in fixturenames for name in ("transactional_db", "live_server", "django_db_reset_sequences")
+    )
+
+
+def _shares_the_program(node, fixturenames) -> bool:
+    return "kai_program" in fixturenames and not _is_transactional(node, fixturenames)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the tests that share the loaded program one after another, so it is loaded once.
+
+    pytest-django has already put database tests first, then transactional ones, then the rest; within the
+    first group, the tests that ask for ``kai_program`` go first. The sort is stable and only database
+    tests share the program, so every other test keeps its place and pytest-django's groups stay whole."""
+    items.sort(key=lambda item: not _shares_the_program(item, getattr(item, "fixturenames", ())))
+
+
+@pytest.fixture(scope="session")
+def _shipped_program_session(django_db_setup, django_db_blocker):
+    shared = shipped_program.SharedProgramTransaction()
+    yield shared
+    with django_db_blocker.unblock():
+        shared.close()
+
+
+@pytest.fixture
+def _shipped_program_scope(request, _shipped_program_session, django_db_blocker):
+    """Before the test's own atomic block: the shared program loaded (for a non-transactional test that asks
+    for ``kai_program``) or rolled back (for every other database test); and an empty cache."""
+    with django_db_blocker.unblock():
+        if _shares_the_program(request.node, request.fixturenames):
+            _shipped_program_session.open()
+        else:
+            _shipped_program_session.close()
+    caches_clear()
+
+
+@pytest.fixture
+def _django_db_helper(_shipped_program_scope, _django_db_helper):
+    """pytest-django's per-test database set-up (requested by ``db``, ``transactional_db`` and the
+    ``django_db`` mark), here entered only after ``_shipped_program_scope``."""
+    return _django_db_helper
 
 
 @pytest.fixture
 def program_data() -> dict:
     """A fresh copy of the shipped program file, safe to modify per test."""
-    return program_file_read(DEFAULT_PROGRAM_FILE)
+    return shipped_program.program_data()
 
 
 @pytest.fixture
-def kai_program(db, program_data):
-    """The real program loaded into the test database."""
-    program_load(data=program_data)
-    return Consortium.objects.get(code="LG").program
+def kai_program(db):
+    """The shipped program in the test database (see the module docstring for how it is shared)."""
+    program = shipped_program.shipped_program()
+    if program is None:
+        # A transactional test after another one's flush (or a test that asked for this fixture late).
+        program = shipped_program.shipped_program_load()
+    return program
 
 
 @pytest.fixture
