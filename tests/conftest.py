@@ -26,16 +26,22 @@ ids repeat once a test's rows are rolled back.
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
 
 from common.roles import Role
 from common.services import user_set_roles
 from consortia.models import Consortium, Organization
 from consortia.services import affiliation_set
+from evaluations import services as evaluation_services
+from evaluations.models import Benchmark, Phase, PhaseBenchmark, ScoreSheet, TargetModel
 from tests import shipped_program
-from tests.helpers import caches_clear
+from tests.helpers import ROLE_USERS, caches_clear
+from tests.p2_data import EVALUATOR_ORG, LEADS, P2_DATA, p2_component, p2_criteria, p2_gate, team
 
 _counter = itertools.count()
 
@@ -127,6 +133,112 @@ def make_user(db):
         return user
 
     return factory
+
+
+# --- people and P2 of the shipped program, shared by several test directories -------------------------
+
+
+@pytest.fixture
+def staff(kai_program, make_user):
+    """A ministry staff user."""
+    return make_user(Role.MINISTRY_STAFF)
+
+
+@pytest.fixture
+def make_evaluator(kai_program, make_user):
+    """make_evaluator(organization="National Information Society Agency") -> an evaluator."""
+
+    def factory(organization: str = EVALUATOR_ORG):
+        return make_user(Role.EVALUATOR, organization=organization)
+
+    return factory
+
+
+@pytest.fixture
+def role_users(kai_program, make_user):
+    """One user per role (tests.helpers.ROLE_USERS), each with the affiliation the role implies."""
+    return {
+        role: make_user(role, organization=org, consortium=code) for role, (org, code) in ROLE_USERS.items()
+    }
+
+
+@pytest.fixture
+def api_as(role_users):
+    """api_as(role) -> an APIClient authenticated as that role's user (None = anonymous)."""
+
+    def factory(role: Role | None) -> APIClient:
+        # English messages, so tests can assert them; without the header the API answers in Korean.
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        if role is not None:
+            client.force_authenticate(role_users[role])
+        return client
+
+    return factory
+
+
+@pytest.fixture
+def p2(kai_program) -> Phase:
+    """P2 as shipped: open, rubric benchmark (common) / expert (evaluators) / user (panel), originality gate;
+    participants LG, SKT, UPSTAGE, MOTIF. The shipped illustrative benchmark set and target models are
+    cleared, so each test states its own (see p2_ready)."""
+    phase = Phase.objects.get(code="P2")
+    PhaseBenchmark.objects.filter(phase=phase).delete()
+    TargetModel.objects.filter(phase=phase).delete()
+    return phase
+
+
+@pytest.fixture
+def p2_ready(p2, staff):
+    """P2 with a two-benchmark common set and every team's target model declared (DeepSeek-V3.2)."""
+    for code in ("MMLU-Pro", "GPQA-Diamond"):
+        evaluation_services.phase_benchmark_add(
+            phase=p2, benchmark=Benchmark.objects.get(code=code), group="common", actor=staff
+        )
+    for code in LEADS:
+        evaluation_services.target_model_set(
+            phase=p2, consortium=team(code), reference_model="DeepSeek-V3.2", actor=staff
+        )
+    return Phase.objects.get(pk=p2.pk)
+
+
+@pytest.fixture
+def p2_complete(p2_ready, staff, make_user, make_evaluator):
+    """P2 with every input in (uploads, one submitted sheet per team, user panel, originality passed),
+    moved to evaluating. Returns {"phase", "evaluators": {code: user}, "sheets": {code: ScoreSheet}}."""
+    evaluators, sheets = {}, {}
+    for code, (bench, _expert, _user) in P2_DATA.items():
+        member = make_user(Role.CONSORTIUM_MEMBER, organization=LEADS[code], consortium=code)
+        body = f"benchmark,score\nMMLU-Pro,{bench[0]}\nGPQA-Diamond,{bench[1]}\n".encode()
+        evaluation_services.result_upload_create(
+            phase=p2_ready, consortium=team(code), file=SimpleUploadedFile("r.csv", body), actor=member
+        )
+    evaluation_services.phase_begin_evaluation(phase=p2_ready, actor=staff)
+    for code, (_bench, expert, user_points) in P2_DATA.items():
+        evaluator = make_evaluator()
+        assignment = evaluation_services.evaluator_assign(
+            phase=p2_ready, consortium=team(code), evaluator=evaluator, actor=staff
+        )
+        sheet = ScoreSheet.objects.get(assignment=assignment)
+        scores = [
+            evaluation_services.ScoreInput(c.pk, Decimal(p), "ok")
+            for c, p in zip(p2_criteria(), expert, strict=True)
+        ]
+        sheets[code] = evaluation_services.score_sheet_save(
+            sheet=sheet, actor=evaluator, expected_version=sheet.version, scores=scores, submit=True
+        )
+        evaluators[code] = evaluator
+        evaluation_services.panel_result_record(
+            phase=p2_ready,
+            consortium=team(code),
+            component=p2_component("user"),
+            points=Decimal(user_points),
+            panel_size=49,
+            actor=staff,
+        )
+        evaluation_services.gate_result_record(
+            gate=p2_gate(), consortium=team(code), passed=True, reason="", actor=staff
+        )
+    return {"phase": Phase.objects.get(pk=p2_ready.pk), "evaluators": evaluators, "sheets": sheets}
 
 
 @pytest.fixture(autouse=True)

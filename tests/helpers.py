@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from common.roles import Role
+
+BN = 1_000_000_000  # ₩1bn
+
+# One user per role, as the shipped program's organizations hold them: role -> (organization, consortium).
+ROLE_USERS = {
+    Role.MINISTRY_STAFF: ("Ministry of Science and ICT", None),
+    Role.EVALUATOR: ("Telecommunications Technology Association", None),
+    Role.CONSORTIUM_MEMBER: ("LG AI Research", "LG"),
+    Role.AUDITOR: ("Board of Audit and Inspection", None),
+}
+
 
 def caches_clear() -> None:
     """Empty every configured Django cache, as far as this test run owns it.

@@ -17,8 +17,7 @@ from budget.models import BudgetLine, Category, CategoryCap
 from common.roles import Role
 from consortia.models import Consortium, Organization, Program
 from evaluations.models import Phase
-
-BN = 1_000_000_000  # ₩1bn
+from tests.helpers import BN
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from budget.services import (
     execution_reject,
     gpu_usage_upload,
 )
-from tests.budget.conftest import BN
+from tests.helpers import BN
 
 pytestmark = pytest.mark.django_db
 
