@@ -1,5 +1,5 @@
 """Fixtures the whole suite shares. Shared helpers (no fixtures) live in plain modules beside this one:
-tests/helpers.py, tests/shipped_program.py.
+tests/helpers.py, tests/p2_data.py, tests/factories.py (synthetic worlds) and tests/shipped_program.py.
 
 The shipped program file (``kai_program``) is loaded once, not once per test
 -----------------------------------------------------------------------------
@@ -9,10 +9,10 @@ Loading portal/fixtures/kai_program.yaml takes seconds; a test body takes millis
   never committed (tests/shipped_program.py: SharedProgramTransaction). pytest-django's per-test atomic
   block nests inside it as a savepoint, so every test starts from the freshly loaded program and rolls back
   to it. Tests are ordered so that these run one after another (pytest_collection_modifyitems below): the
-  file is loaded once per session.
+  file is loaded once per test process (each of the two pytest-xdist workers has its own test database).
 * Every other database test runs with that outer transaction rolled back, on a database as empty as
-  migrations left it, exactly as before: tests that build their own small world (tests/budget: "T-PROG")
-  and the loader tests (tests/program_file) see no second program and no audit events from a load.
+  migrations left it, exactly as before: tests that build their own small world (tests/factories.py, e.g.
+  tests/budget's "T-PROG") and the loader tests (tests/program_file) see no second program.
 * Transactional tests (``transaction=True``, ``transactional_db``, ``live_server``: e2e, tests/reliability,
   the concurrency tests) commit for real and pytest-django flushes every table after each; there
   ``kai_program`` loads the file again when it is absent.
@@ -26,6 +26,7 @@ ids repeat once a test's rows are rolled back.
 from __future__ import annotations
 
 import itertools
+import os
 from decimal import Decimal
 
 import pytest
@@ -70,6 +71,22 @@ def pytest_collection_modifyitems(items):
     first group, the tests that ask for ``kai_program`` go first. The sort is stable and only database
     tests share the program, so every other test keeps its place and pytest-django's groups stay whole."""
     items.sort(key=lambda item: not _shares_the_program(item, getattr(item, "fixturenames", ())))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _media_root_per_xdist_worker():
+    """Under pytest-xdist (``-n`` in pyproject.toml's addopts) each worker stores uploads in a folder of its
+    own: tests compare the files present before and after a refused upload, and the workers' databases
+    hand out the same ids (so the same paths)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield
+        return
+    from django.conf import settings
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=settings.MEDIA_ROOT / worker):
+        yield
 
 
 @pytest.fixture(scope="session")
