@@ -19,17 +19,7 @@ from budget.models import (
     ReferenceFigure,
 )
 from budget.services import execution_approve
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from common.admin import ReadOnlyAdmin
 
 
 class AmendmentInline(admin.TabularInline):

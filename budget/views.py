@@ -8,13 +8,12 @@ a consortium member only their own (another team's allocation or spending is a 4
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,9 +37,8 @@ from budget.selectors import (
     gpu_usage_list_visible_to,
     gpu_usage_report_list_visible_to,
 )
-from common.forms import form_errors_from
 from common.roles import Role, can_read_everything, is_ministry_staff, user_has_role
-from common.web import query_subset, roles_required
+from common.web import form_submit, query_subset, roles_required
 from consortia.models import Consortium
 from consortia.selectors import user_consortium_id
 from consortia.ui_selectors import program_current
@@ -74,15 +72,6 @@ def _safe_next(request, fallback: str) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
         return target
     return fallback
-
-
-def _upload_page_url() -> str | None:
-    """The consortium upload page is another engineer's; link to it only once it exists."""
-    try:
-        resolve("/evaluations/upload/")
-    except Resolver404:
-        return None
-    return "/evaluations/upload/"
 
 
 def _filter_context(filterset, params: QueryDict) -> dict:
@@ -162,22 +151,20 @@ def line_detail_view(request, pk: int):
 def line_amend_view(request, pk: int):
     line = _line_or_404(_program(), pk)
     form = AmendForm(request.POST)
-    if form.is_valid():
-        try:
-            amendment = services.budget_line_amend(line=line, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(
-                request,
-                _("Line %(line)s amended: ₩%(old)s → ₩%(new)s.")
-                % {
-                    "line": line.code,
-                    "old": f"{amendment.old_amount_krw:,}",
-                    "new": f"{amendment.new_amount_krw:,}",
-                },
-            )
-            return redirect("budget:line-detail", pk=line.pk)
+    if form_submit(
+        request,
+        form,
+        lambda data: services.budget_line_amend(line=line, actor=request.user, **data),
+        lambda amendment, _data: (
+            _("Line %(line)s amended: ₩%(old)s → ₩%(new)s.")
+            % {
+                "line": line.code,
+                "old": f"{amendment.old_amount_krw:,}",
+                "new": f"{amendment.new_amount_krw:,}",
+            }
+        ),
+    ):
+        return redirect("budget:line-detail", pk=line.pk)
     return _line_detail(request, _line_or_404(line.program, pk), form)
 
 
@@ -252,22 +239,21 @@ def allocation_create_view(request):
     program = _program()
     if request.method == "POST":
         form = AllocationForm(request.POST, program=program)
-        if form.is_valid():
-            try:
-                allocation = services.allocation_create(actor=request.user, **form.service_kwargs())
-            except ValidationError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Allocated ₩%(amount)s of %(line)s to %(team)s.")
-                    % {
-                        "amount": f"{allocation.amount_krw:,}",
-                        "line": allocation.line.code,
-                        "team": allocation.consortium.name,
-                    },
-                )
-                return redirect("budget:allocation-detail", pk=allocation.pk)
+        allocation = form_submit(
+            request,
+            form,
+            lambda _data: services.allocation_create(actor=request.user, **form.service_kwargs()),
+            lambda allocation, _data: (
+                _("Allocated ₩%(amount)s of %(line)s to %(team)s.")
+                % {
+                    "amount": f"{allocation.amount_krw:,}",
+                    "line": allocation.line.code,
+                    "team": allocation.consortium.name,
+                }
+            ),
+        )
+        if allocation is not None:
+            return redirect("budget:allocation-detail", pk=allocation.pk)
         selected = (request.POST.get("line"), request.POST.get("consortium"))
     else:
         initial = {
@@ -339,26 +325,24 @@ def execution_create_view(request):
     allocations = _recordable_allocations(request, program)
     if request.method == "POST":
         form = ExecutionForm(request.POST, request.FILES, allocations=allocations)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                execution = services.execution_record(
-                    allocation=data["allocation"],
-                    spent_on=data["spent_on"],
-                    amount_krw=data["amount_krw"],
-                    description=data["description"],
-                    evidence=data["evidence"] or None,
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Spending of ₩%(amount)s recorded; it now waits for approval by ministry staff.")
-                    % {"amount": f"{execution.amount_krw:,}"},
-                )
-                return redirect("budget:execution-detail", pk=execution.pk)
+        execution = form_submit(
+            request,
+            form,
+            lambda data: services.execution_record(
+                allocation=data["allocation"],
+                spent_on=data["spent_on"],
+                amount_krw=data["amount_krw"],
+                description=data["description"],
+                evidence=data["evidence"] or None,
+                actor=request.user,
+            ),
+            lambda execution, _data: (
+                _("Spending of ₩%(amount)s recorded; it now waits for approval by ministry staff.")
+                % {"amount": f"{execution.amount_krw:,}"}
+            ),
+        )
+        if execution is not None:
+            return redirect("budget:execution-detail", pk=execution.pk)
     else:
         chosen = request.GET.get("allocation", "")
         form = ExecutionForm(
@@ -398,16 +382,13 @@ def execution_detail_view(request, pk: int):
 def execution_approve_view(request, pk: int):
     execution = _execution_or_404(request, pk)
     form = ApproveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.execution_approve(
-                execution=execution, actor=request.user, note=form.cleaned_data["note"]
-            )
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, _("Spending #%(id)s approved.") % {"id": execution.pk})
-            return redirect(_safe_next(request, reverse("budget:execution-detail", args=[execution.pk])))
+    if form_submit(
+        request,
+        form,
+        lambda data: services.execution_approve(execution=execution, actor=request.user, note=data["note"]),
+        lambda approved, _data: _("Spending #%(id)s approved.") % {"id": approved.pk},
+    ):
+        return redirect(_safe_next(request, reverse("budget:execution-detail", args=[execution.pk])))
     return _execution_detail(request, _execution_or_404(request, pk), approve_form=form)
 
 
@@ -416,16 +397,15 @@ def execution_approve_view(request, pk: int):
 def execution_reject_view(request, pk: int):
     execution = _execution_or_404(request, pk)
     form = RejectForm(request.POST)
-    if form.is_valid():
-        try:
-            services.execution_reject(
-                execution=execution, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, _("Spending #%(id)s rejected.") % {"id": execution.pk})
-            return redirect(_safe_next(request, reverse("budget:execution-detail", args=[execution.pk])))
+    if form_submit(
+        request,
+        form,
+        lambda data: services.execution_reject(
+            execution=execution, actor=request.user, reason=data["reason"]
+        ),
+        lambda rejected, _data: _("Spending #%(id)s rejected.") % {"id": rejected.pk},
+    ):
+        return redirect(_safe_next(request, reverse("budget:execution-detail", args=[execution.pk])))
     return _execution_detail(request, _execution_or_404(request, pk), reject_form=form)
 
 
@@ -477,7 +457,10 @@ def gpu_usage_view(request):
         "sees_every_team": sees_every_team,
         "consortia": Consortium.objects.filter(program=program).order_by("code") if sees_every_team else [],
         "export_links": _export_links("gpu-usage", params) if sees_every_team else [],
-        "upload_url": _upload_page_url() if own and can_upload_gpu_usage(request.user, own) else None,
+        # GPU usage is reported on the evaluations upload page, next to the benchmark results.
+        "upload_url": reverse("evaluations:upload")
+        if own and can_upload_gpu_usage(request.user, own)
+        else None,
         **_filter_context(filterset, params),
     }
     return render(request, "budget/gpu_usage.html", context)

@@ -110,7 +110,7 @@ def user_roles(user) -> set[Role]:
 
 def _group_names(user_id: int) -> set[str]:
     """The user's group names. Every API call and page asks this once, so it is one plain SQL statement:
-    through the ORM the same query took 0.52 ms against 0.24 ms, which showed in bench/load.sh."""
+    the ORM's query building costs as much again as the query itself on this hot path (bench/load.sh)."""
     memberships = Group.user_set.through._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(

@@ -1,15 +1,23 @@
-"""Helpers the browser views of every app share: the role check and the filter subset of a list page.
-Nothing here imports an app of ours, so any app's views can use it."""
+"""Helpers the browser views of every app share: the role check, the filter subset of a list page and the
+form -> service -> message step of a write. Nothing here imports an app of ours, so any app's views can
+use it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import wraps
+from typing import Any, TypeVar
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import QueryDict
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, QueryDict
 
 from common.api.permissions import ALL_ROLES, effective_roles
+from common.forms import form_errors_from
+
+T = TypeVar("T")
 
 
 def roles_required(roles=ALL_ROLES):
@@ -39,3 +47,25 @@ def query_subset(query: QueryDict, keys: tuple[str, ...]) -> QueryDict:
         if values:
             params.setlist(key, values)
     return params
+
+
+def form_submit(
+    request: HttpRequest,
+    form: forms.Form,
+    service: Callable[[Mapping[str, Any]], T],
+    success: Callable[[T, Mapping[str, Any]], str],
+) -> T | None:
+    """The write step every form page shares: validate ``form``, call ``service`` with its cleaned data,
+    and flash ``success(result, data)``. Returns the service's result (the row it wrote), or None when the
+    form or the service refused; the service's ValidationError is then on the form (form_errors_from),
+    so the caller re-renders the page and redirects only on a result."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        result = service(data)
+    except ValidationError as error:
+        form_errors_from(form, error)
+        return None
+    messages.success(request, success(result, data))
+    return result

@@ -3,6 +3,7 @@ input models are read-only here and nothing bypasses the stale marker or the aud
 
 from django.contrib import admin
 
+from common.admin import ReadOnlyAdmin
 from evaluations.models import (
     Benchmark,
     EvaluatorAssignment,
@@ -20,17 +21,6 @@ from evaluations.models import (
     StandingsSnapshot,
     TargetModel,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RubricComponentInline(admin.TabularInline):

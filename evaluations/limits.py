@@ -1,5 +1,5 @@
 """Input limits shared by the browser forms and the API serializers, so a text saved through one can always
-be saved again through the other (they used to differ: 5,000 characters by API, 4,000 or 2,000 by form)."""
+be saved again through the other."""
 
 MAX_COMMENT = 4000  # an evaluator's comment on one criterion
 MAX_GATE_TEXT = 4000  # a gate decision's written reason and its evidence

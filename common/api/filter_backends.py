@@ -11,8 +11,8 @@ _BOOLEAN_VALUES = {"", "true", "false", "True", "False", "1", "0"}
 
 
 class StrictDjangoFilterBackend(DjangoFilterBackend):
-    """``?active=yes`` used to be read as "no filter" and silently listed every row (revoked tokens
-    included); a value a yes/no filter does not understand is now a 400 naming the parameter."""
+    """A value a yes/no filter does not understand is a 400 naming the parameter: django-filter would read
+    ``?active=yes`` as "no filter" and silently list every row (revoked tokens included)."""
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)

@@ -71,9 +71,9 @@ def standings_enqueue(*, phase_id: int, trigger: str) -> bool:
     """Send a recompute message; returns False (and logs) when the broker cannot be reached."""
     try:
         # ignore_result: nobody waits for the outcome, and with a result backend .delay() first subscribes
-        # to the result channel through a client without the broker's socket timeouts. With Redis down
-        # that took 19 s and raised RuntimeError (not BrokerError); with Redis hung it blocked for minutes,
-        # inside the request that saved the change.
+        # to the result channel through a client without the broker's socket timeouts: with Redis down or
+        # hung that would block (or fail with RuntimeError, not BrokerError) inside the request that saved
+        # the change.
         tasks.recompute_standings.apply_async(
             kwargs={"phase_id": phase_id, "trigger": trigger[:200]}, ignore_result=True
         )

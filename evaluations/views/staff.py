@@ -4,14 +4,12 @@ decisions and panel results. The services decide; their refusals are shown on th
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from common.forms import form_errors_from
 from common.roles import Role
-from common.web import roles_required
+from common.web import form_submit, roles_required
 from evaluations import services
 from evaluations.forms import AssignmentForm, GateDecisionForm, PanelResultForm
 from evaluations.models import Phase
@@ -44,23 +42,17 @@ def assignment_view(request, pk: int):
     teams = participant_teams(phase=phase)
     evaluators = evaluator_users()
     form = AssignmentForm(request.POST or None, evaluators=evaluators, teams=teams)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.evaluator_assign(
-                phase=phase,
-                consortium=form.cleaned_data["consortium"],
-                evaluator=form.cleaned_data["evaluator"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(
-                request,
-                _("%(user)s is assigned to %(team)s.")
-                % {"user": form.cleaned_data["evaluator"], "team": form.cleaned_data["consortium"]},
-            )
-            return redirect("evaluations:assign", pk=phase.pk)
+    if request.method == "POST" and form_submit(
+        request,
+        form,
+        lambda data: services.evaluator_assign(
+            phase=phase, consortium=data["consortium"], evaluator=data["evaluator"], actor=request.user
+        ),
+        lambda _assignment, data: (
+            _("%(user)s is assigned to %(team)s.") % {"user": data["evaluator"], "team": data["consortium"]}
+        ),
+    ):
+        return redirect("evaluations:assign", pk=phase.pk)
     team_list = list(teams)
     assignments = list(
         assignment_list_visible_to(user=request.user)
@@ -91,26 +83,23 @@ def gate_decision_view(request, pk: int):
     form = GateDecisionForm(
         request.POST or None, gates=detail.phase.gates.order_by("key"), teams=participant_teams(phase=phase)
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.gate_result_record(
-                gate=data["gate"],
-                consortium=data["consortium"],
-                passed=data["decision"] == "pass",
-                reason=data["reason"],
-                evidence=data["evidence"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Gate %(gate)s recorded for %(team)s.")
-                % {"gate": data["gate"].name, "team": data["consortium"]},
-            )
-            return redirect("evaluations:gates", pk=phase.pk)
+    if request.method == "POST" and form_submit(
+        request,
+        form,
+        lambda data: services.gate_result_record(
+            gate=data["gate"],
+            consortium=data["consortium"],
+            passed=data["decision"] == "pass",
+            reason=data["reason"],
+            evidence=data["evidence"],
+            actor=request.user,
+        ),
+        lambda _result, data: (
+            _("Gate %(gate)s recorded for %(team)s.")
+            % {"gate": data["gate"].name, "team": data["consortium"]}
+        ),
+    ):
+        return redirect("evaluations:gates", pk=phase.pk)
     results = list(gate_results_for(phase=phase))
     return render(
         request,
@@ -129,26 +118,21 @@ def panel_result_view(request, pk: int):
     form = PanelResultForm(
         request.POST or None, components=panel_components(phase=phase), teams=participant_teams(phase=phase)
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.panel_result_record(
-                phase=phase,
-                consortium=data["consortium"],
-                component=data["component"],
-                points=data["points"],
-                panel_size=data["panel_size"],
-                note=data["note"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Panel result for %(team)s recorded.") % {"team": data["consortium"]},
-            )
-            return redirect("evaluations:panel", pk=phase.pk)
+    if request.method == "POST" and form_submit(
+        request,
+        form,
+        lambda data: services.panel_result_record(
+            phase=phase,
+            consortium=data["consortium"],
+            component=data["component"],
+            points=data["points"],
+            panel_size=data["panel_size"],
+            note=data["note"],
+            actor=request.user,
+        ),
+        lambda _result, data: _("Panel result for %(team)s recorded.") % {"team": data["consortium"]},
+    ):
+        return redirect("evaluations:panel", pk=phase.pk)
     results = list(panel_results_for(phase=phase))
     return render(
         request,
