@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import functools
 
-from django.db import connection, transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection, transaction
 
 from portal.program_loader import DEFAULT_PROGRAM_FILE, program_file_read, program_load
 
@@ -60,6 +61,12 @@ class SharedProgramTransaction:
     block (a savepoint here), and rolls back to the loaded state when it ends. ``close()`` rolls the whole
     transaction back, leaving the database as empty as migrations made it, for tests that must not see the
     program and for transactional tests (which commit, and are flushed after).
+
+    While it is open, Django's ``close_old_connections`` is kept off the request signals, as Django's test
+    client does around each request: a response closed in a test (``FileResponse.close()``) sends
+    ``request_finished``, which would otherwise close the connection, and with it the loaded program, for
+    every later test (on PostgreSQL; SQLite keeps an in-memory test database open). Should the connection
+    still be closed under it, the next ``open()`` notices and loads the program again.
     """
 
     def __init__(self) -> None:
@@ -70,10 +77,15 @@ class SharedProgramTransaction:
         return self._atomic is not None
 
     def open(self) -> None:
+        if self._atomic is not None and connection.closed_in_transaction:
+            self.close()
+        if self._atomic is None and connection.in_atomic_block:
+            raise RuntimeError("the shared program transaction must be the outermost one")
+        # Every time: a test's own fixture may have connected the receivers again when it ended.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
         if self._atomic is not None:
             return
-        if connection.in_atomic_block:
-            raise RuntimeError("the shared program transaction must be the outermost one")
         atomic = transaction.atomic()
         atomic.__enter__()
         self._atomic = atomic
@@ -87,8 +99,10 @@ class SharedProgramTransaction:
         atomic, self._atomic = self._atomic, None
         if atomic is None:
             return
-        if not connection.in_atomic_block:
-            # The connection was closed under it (the server rolled the transaction back): nothing to undo.
-            return
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+        try:
+            if connection.in_atomic_block:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
