@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def p2(kai_program, role_users):
+def p2_two_benchmarks(kai_program, role_users):
+    """P2 with a common benchmark set of MMLU-Pro and GPQA-Diamond (target models as shipped)."""
     from evaluations.models import PhaseBenchmark
 
     phase = Phase.objects.get(code="P2")
@@ -31,7 +32,7 @@ def _file(name: str, body: str | bytes):
     return SimpleUploadedFile(name, body.encode("utf-8") if isinstance(body, str) else body)
 
 
-def test_member_upload_through_api_reports_every_row_error_and_stores_nothing(api_as, p2):
+def test_member_upload_through_api_reports_every_row_error_and_stores_nothing(api_as, p2_two_benchmarks):
     client = api_as(Role.CONSORTIUM_MEMBER)
     bad = "benchmark,score\nMMLU-Pro,abc\nNOPE,50\nGPQA-Diamond,101\nMMLU-Pro,80\n"
     response = client.post(
@@ -47,7 +48,7 @@ def test_member_upload_through_api_reports_every_row_error_and_stores_nothing(ap
     assert client.get("/api/v1/result-uploads/").json()["results"] == []
 
 
-def test_member_upload_then_reupload_keeps_history(api_as, p2):
+def test_member_upload_then_reupload_keeps_history(api_as, p2_two_benchmarks):
     client = api_as(Role.CONSORTIUM_MEMBER)
     first = client.post(
         "/api/v1/result-uploads/",
@@ -72,7 +73,7 @@ def test_member_upload_then_reupload_keeps_history(api_as, p2):
     assert [(u["display_name"], u["is_current"]) for u in listed] == [("r.json", True), ("r.csv", False)]
 
 
-def test_member_cannot_upload_for_another_team_or_see_its_uploads(api_as, p2, make_user):
+def test_member_cannot_upload_for_another_team_or_see_its_uploads(api_as, p2_two_benchmarks, make_user):
     response = api_as(Role.CONSORTIUM_MEMBER).post(
         "/api/v1/result-uploads/",
         {"phase": "P2", "consortium": "SKT", "file": _file("r.csv", "benchmark,score\nMMLU-Pro,80\n")},
@@ -83,7 +84,7 @@ def test_member_cannot_upload_for_another_team_or_see_its_uploads(api_as, p2, ma
     from evaluations.services import result_upload_create
 
     upload = result_upload_create(
-        phase=p2,
+        phase=p2_two_benchmarks,
         consortium=Consortium.objects.get(code="SKT"),
         file=_file("s.csv", "benchmark,score\nMMLU-Pro,70\n"),
         actor=skt_member,
@@ -97,7 +98,7 @@ def test_member_cannot_upload_for_another_team_or_see_its_uploads(api_as, p2, ma
     )
 
 
-def test_assignment_conflict_of_interest_is_refused_with_reason(api_as, p2, make_user):
+def test_assignment_conflict_of_interest_is_refused_with_reason(api_as, p2_two_benchmarks, make_user):
     kaist = make_user(Role.EVALUATOR, organization="KAIST")
     response = api_as(Role.MINISTRY_STAFF).post(
         "/api/v1/assignments/",
@@ -114,17 +115,19 @@ def test_assignment_conflict_of_interest_is_refused_with_reason(api_as, p2, make
     assert ok.status_code == 201
 
 
-def test_score_sheet_stale_write_is_409_and_nothing_is_overwritten(api_as, p2, role_users):
+def test_score_sheet_stale_write_is_409_and_nothing_is_overwritten(api_as, p2_two_benchmarks, role_users):
     evaluator = role_users[Role.EVALUATOR]
     assignment = services.evaluator_assign(
-        phase=p2,
+        phase=p2_two_benchmarks,
         consortium=Consortium.objects.get(code="LG"),
         evaluator=evaluator,
         actor=role_users[Role.MINISTRY_STAFF],
     )
     sheet = ScoreSheet.objects.get(assignment=assignment)
     criterion = (
-        RubricCriterion.objects.filter(component__phase=p2, component__key="expert").order_by("order").first()
+        RubricCriterion.objects.filter(component__phase=p2_two_benchmarks, component__key="expert")
+        .order_by("order")
+        .first()
     )
     client = api_as(Role.EVALUATOR)
     saved = client.put(
@@ -149,10 +152,10 @@ def test_score_sheet_stale_write_is_409_and_nothing_is_overwritten(api_as, p2, r
     assert current["scores"][0]["points"] == "7.50" and current["scores"][0]["comment"] == "good"
 
 
-def test_other_evaluator_cannot_see_or_edit_the_sheet(api_as, p2, role_users, make_user):
+def test_other_evaluator_cannot_see_or_edit_the_sheet(api_as, p2_two_benchmarks, role_users, make_user):
     evaluator = role_users[Role.EVALUATOR]
     assignment = services.evaluator_assign(
-        phase=p2,
+        phase=p2_two_benchmarks,
         consortium=Consortium.objects.get(code="LG"),
         evaluator=evaluator,
         actor=role_users[Role.MINISTRY_STAFF],
@@ -218,7 +221,7 @@ def test_weights_frozen_once_evaluating(api_as, kai_program):
     assert Decimal(p1.components.get(key="benchmark").weight) == Decimal("40")
 
 
-def test_gate_failure_needs_reason(api_as, p2):
+def test_gate_failure_needs_reason(api_as, p2_two_benchmarks):
     response = api_as(Role.MINISTRY_STAFF).post(
         "/api/v1/gate-results/",
         {"phase": "P2", "gate": "originality", "consortium": "LG", "passed": False},

@@ -1,4 +1,5 @@
-"""A small budget world built directly (not from the program file), so each test states its own numbers.
+"""A small budget world built from factories (tests/factories.py), not from the program file, so each test
+states its own numbers.
 
 Two active teams (ALPHA, BETA) and a departed one (GONE), a phase P1 with its result on 2026-01-15, a GPU
 line, data lines with a ₩5bn per-team cap on data processing, and users of every role.
@@ -13,23 +14,24 @@ import datetime as dt
 
 import pytest
 
-from budget.models import BudgetLine, Category, CategoryCap
+from budget.models import Category
 from common.roles import Role
-from consortia.models import Consortium, Organization, Program
+from consortia.models import Consortium
 from evaluations.models import Phase
-
-BN = 1_000_000_000  # ₩1bn
+from tests.factories import (
+    BudgetLineFactory,
+    CategoryCapFactory,
+    ConsortiumFactory,
+    OrganizationFactory,
+    PhaseFactory,
+    ProgramFactory,
+)
+from tests.helpers import BN
 
 
 @pytest.fixture
 def program(db):
-    return Program.objects.create(
-        code="T-PROG",
-        name_ko="테스트 프로그램",
-        name_en="Test program",
-        ministry="MSIT",
-        start_date=dt.date(2025, 8, 4),
-    )
+    return ProgramFactory(code="T-PROG", name_ko="테스트 프로그램", name_en="Test program")
 
 
 @pytest.fixture
@@ -42,34 +44,18 @@ def organizations(db):
         "Beta Corp",
         "Gone Inc",
     ]
-    return {
-        name: Organization.objects.get_or_create(name_en=name, defaults={"name_ko": name, "kind": "company"})[
-            0
-        ]
-        for name in names
-    }
-
-
-def _team(program, lead, code, **extra):
-    return Consortium.objects.create(
-        program=program,
-        code=code,
-        name=f"{code} consortium",
-        lead=lead,
-        joined_on=dt.date(2025, 8, 4),
-        **extra,
-    )
+    return {name: OrganizationFactory(name_en=name) for name in names}
 
 
 @pytest.fixture
 def teams(program, organizations):
     return {
-        "ALPHA": _team(program, organizations["Alpha Labs"], "ALPHA"),
-        "BETA": _team(program, organizations["Beta Corp"], "BETA"),
-        "GONE": _team(
-            program,
-            organizations["Gone Inc"],
-            "GONE",
+        "ALPHA": ConsortiumFactory(program=program, code="ALPHA", lead=organizations["Alpha Labs"]),
+        "BETA": ConsortiumFactory(program=program, code="BETA", lead=organizations["Beta Corp"]),
+        "GONE": ConsortiumFactory(
+            program=program,
+            code="GONE",
+            lead=organizations["Gone Inc"],
             status=Consortium.Status.WITHDRAWN,
             left_on=dt.date(2025, 10, 1),
         ),
@@ -78,7 +64,7 @@ def teams(program, organizations):
 
 @pytest.fixture
 def phase(program):
-    return Phase.objects.create(
+    return PhaseFactory(
         program=program,
         code="P1",
         order=1,
@@ -93,10 +79,8 @@ def phase(program):
 
 @pytest.fixture
 def lines(program):
-    def line(code, category, amount, year=2025):
-        return BudgetLine.objects.create(
-            program=program, code=code, name=code, fiscal_year=year, category=category, amount_krw=amount
-        )
+    def line(code, category, amount):
+        return BudgetLineFactory(program=program, code=code, category=category, amount_krw=amount)
 
     return {
         "gpu": line("GPU", Category.GPU, 157_600_000_000),
@@ -110,10 +94,10 @@ def lines(program):
 @pytest.fixture
 def caps(program):
     return {
-        "processing": CategoryCap.objects.create(
+        "processing": CategoryCapFactory(
             program=program, category=Category.DATA_PROCESSING, per_team_amount_krw=5 * BN
         ),
-        "purchase": CategoryCap.objects.create(
+        "purchase": CategoryCapFactory(
             program=program, category=Category.DATA_PURCHASE, per_team_amount_krw=10 * BN
         ),
     }

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from budget.models import Execution
 from budget.services import allocation_create, execution_record
-from tests.budget.conftest import BN
+from tests.helpers import BN
 
 pytestmark = pytest.mark.django_db
 

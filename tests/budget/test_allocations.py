@@ -13,7 +13,7 @@ from budget.models import Allocation
 from budget.selectors import allocation_room
 from budget.services import allocation_create
 from common.models import AuditEvent
-from tests.budget.conftest import BN
+from tests.helpers import BN
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from budget.models import Allocation, BudgetLine
 from budget.selectors import allocation_room
 from budget.services import allocation_create
 from consortia.models import Consortium
-from tests.budget.conftest import BN
+from tests.helpers import BN
 
 pytestmark = [
     pytest.mark.postgres,

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from budget.models import Execution
 from budget.services import allocation_create, execution_approve, execution_record, execution_reject
 from common.models import AuditEvent
-from tests.budget.conftest import BN
+from tests.helpers import BN
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from budget.services import (
     execution_reject,
 )
 from common.models import AuditEvent
-from tests.budget.conftest import BN
+from tests.helpers import BN
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from budget.models import Allocation
 from budget.services import allocation_create, execution_approve, execution_record
 from consortia.models import Consortium
 from evaluations.models import Phase
-from tests.budget.conftest import BN
+from tests.helpers import BN
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from budget.models import BudgetLine, BudgetLineAmendment, Category, CategoryCap
 from budget.services import allocation_create, budget_line_amend, budget_line_create, category_cap_set
 from common.models import AuditEvent
-from tests.budget.conftest import BN
+from tests.helpers import BN
 
 pytestmark = pytest.mark.django_db
 

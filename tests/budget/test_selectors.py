@@ -28,7 +28,7 @@ from budget.services import (
     gpu_usage_upload,
 )
 from common.user_cache import user_cache_scope
-from tests.budget.conftest import BN
+from tests.helpers import BN
 
 pytestmark = pytest.mark.django_db
 

@@ -7,15 +7,18 @@ from django.db import DatabaseError, connection, transaction
 from common.audit import audit_chain_verify, audit_record
 from common.models import AuditEvent
 from common.roles import Role
-from consortia.models import Consortium
+from consortia.models import Organization
+from tests.factories import ConsortiumFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def events(kai_program, make_user):
+def events(make_user):
+    """Three chained events: staff update a consortium, staff export, the system freezes."""
+    OrganizationFactory(name_en="Ministry of Science and ICT", kind=Organization.Kind.PUBLIC_BODY)
     staff = make_user(Role.MINISTRY_STAFF)
-    lg = Consortium.objects.get(code="LG")
+    lg = ConsortiumFactory(code="LG")
     return [
         audit_record(
             actor=staff, action="update", target=lg, before={"strategy": "a"}, after={"strategy": "b"}
@@ -72,7 +75,7 @@ def test_verify_reports_a_removed_row(events):
     assert "removed" in reason
 
 
-def test_request_context_is_recorded(client, kai_program, make_user):
+def test_request_context_is_recorded():
     from common.audit import reset_request_context, set_request_context
 
     request = (
@@ -89,7 +92,7 @@ def test_request_context_is_recorded(client, kai_program, make_user):
     assert event.context["ip"] == "203.0.113.9"
 
 
-def test_snapshot_handles_empty_file_fields(kai_program):
+def test_snapshot_handles_empty_file_fields():
     from budget.models import Execution
     from common.audit import snapshot
 

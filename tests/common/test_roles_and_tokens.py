@@ -6,8 +6,16 @@ from django.contrib.auth.models import Group
 from common.models import ApiToken
 from common.roles import Role, is_ministry_staff, user_roles
 from common.services import api_token_create, api_token_revoke
+from consortia.models import Organization
+from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def auditor_office(db):
+    """The organization the auditors below belong to."""
+    return OrganizationFactory(name_en="Board of Audit and Inspection", kind=Organization.Kind.PUBLIC_BODY)
 
 
 def _codenames(role: Role) -> set[str]:
@@ -39,13 +47,13 @@ def test_evaluator_cannot_touch_budget():
     assert not any(code.endswith("budgetline") for code in _codenames(Role.EVALUATOR))
 
 
-def test_user_roles_from_groups(make_user, kai_program):
+def test_user_roles_from_groups(make_user, auditor_office):
     user = make_user(Role.AUDITOR, organization="Board of Audit and Inspection")
     assert user_roles(user) == {Role.AUDITOR}
     assert not is_ministry_staff(user)
 
 
-def test_token_is_stored_hashed_and_authenticates(make_user, kai_program):
+def test_token_is_stored_hashed_and_authenticates(make_user, auditor_office):
     user = make_user(Role.AUDITOR, organization="Board of Audit and Inspection")
     token, raw_key = api_token_create(user=user, name="audit export")
     assert raw_key not in token.key_hash and len(token.key_hash) == 64
@@ -54,7 +62,7 @@ def test_token_is_stored_hashed_and_authenticates(make_user, kai_program):
     assert token.prefix == raw_key[:12] and token.is_active
 
 
-def test_revoked_token_stops_working_at_once(make_user, kai_program, rf):
+def test_revoked_token_stops_working_at_once(make_user, auditor_office, rf):
     from common.authentication import HashedTokenAuthentication
 
     user = make_user(Role.AUDITOR, organization="Board of Audit and Inspection")
@@ -77,7 +85,7 @@ def test_wrong_token_is_refused(rf):
         HashedTokenAuthentication().authenticate(rf.get("/", HTTP_AUTHORIZATION="Token kai_nope"))
 
 
-def test_create_api_token_command_prints_the_key_once(make_user, kai_program, capsys):
+def test_create_api_token_command_prints_the_key_once(make_user, auditor_office, capsys):
     from django.core.management import CommandError, call_command
 
     user = make_user(Role.AUDITOR, organization="Board of Audit and Inspection")

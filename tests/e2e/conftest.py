@@ -16,30 +16,15 @@ common/migrations/0004); _audit_flush_guard lets the flush through for these tes
 from __future__ import annotations
 
 import importlib
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from common.roles import Role
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "e2e-correct-horse-battery-staple"
-SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PortalUser, user_create, user_get
+from tests.p2_data import EVALUATOR_ORG, LEADS, complete_p2, expert_criteria
 
 
 def pytest_collection_modifyitems(config, items):
@@ -77,32 +62,10 @@ def _audit_flush_guard(transactional_db):
                 cursor.execute(statement)
 
 
-@dataclass(frozen=True)
-class PortalUser:
-    username: str
-    password: str
-    role: Role
-
-
 @pytest.fixture
-def program(transactional_db, program_data):
-    """The real program file, loaded into the live server's database."""
-    from consortia.models import Consortium
-    from portal.program_loader import program_load
-
-    program_load(data=program_data)
-    return Consortium.objects.get(code="LG").program
-
-
-@pytest.fixture
-def role_users(program) -> dict[Role, PortalUser]:
-    """One user per role, each with a real password and the affiliation the role implies."""
-    from django.contrib.auth import get_user_model
-
-    from common.services import user_set_roles
-    from consortia.models import Consortium, Organization
-    from consortia.services import affiliation_set
-
+def e2e_users(kai_program) -> dict[Role, PortalUser]:
+    """One user per role, each with a real password (tests.e2e.browser.PASSWORD) and the affiliation the role
+    implies. (tests/conftest.py's role_users are User rows for the test client; these log in for real.)"""
     plan = {
         Role.MINISTRY_STAFF: ("e2e_ministry", "Ministry of Science and ICT", None),
         Role.EVALUATOR: ("e2e_evaluator", "Telecommunications Technology Association", None),
@@ -111,25 +74,63 @@ def role_users(program) -> dict[Role, PortalUser]:
     }
     users = {}
     for role, (username, organization, consortium) in plan.items():
-        user = get_user_model().objects.create_user(username=username, password=PASSWORD)
-        user_set_roles(user=user, roles=[role])
-        affiliation_set(
-            user=user,
-            organization=Organization.objects.get(name_en=organization),
-            consortium=Consortium.objects.get(code=consortium) if consortium else None,
-        )
+        user_create(username, role, organization, consortium)
         users[role] = PortalUser(username=username, password=PASSWORD, role=role)
     return users
 
 
 @pytest.fixture
-def detail_paths(program) -> dict[str, str]:
+def detail_paths(kai_program) -> dict[str, str]:
     """Consortium code -> path of its detail page, read before the browser starts."""
-    return {team.code: f"/consortia/{team.pk}/" for team in program.consortia.all()}
+    return {team.code: f"/consortia/{team.pk}/" for team in kai_program.consortia.all()}
 
 
 @pytest.fixture
-def browser(_audit_flush_guard, role_users, detail_paths) -> Iterator:
+def assigned_sheet(e2e_users) -> dict:
+    """e2e_evaluator assigned to LG in P2; the sheet's path and the expert criteria's ids and maxima."""
+    from consortia.models import Consortium
+    from evaluations import services
+    from evaluations.models import Phase, ScoreSheet
+
+    phase = Phase.objects.get(code="P2")
+    assignment = services.evaluator_assign(
+        phase=phase,
+        consortium=Consortium.objects.get(code="LG"),
+        evaluator=user_get(e2e_users[Role.EVALUATOR].username),
+        actor=user_get(e2e_users[Role.MINISTRY_STAFF].username),
+    )
+    sheet = ScoreSheet.objects.get(assignment=assignment)
+    return {
+        "path": f"/evaluations/sheets/{sheet.pk}/",
+        "criteria": [(c.pk, c.max_points) for c in expert_criteria(phase)],
+    }
+
+
+@pytest.fixture
+def complete_phase(e2e_users) -> dict:
+    """P2 with every input in, moved to evaluating, through the services (tests.p2_data.complete_p2)."""
+    from consortia.models import Consortium
+    from evaluations.models import Phase
+
+    members = {
+        code: user_create(f"e2e_member_{code.lower()}", Role.CONSORTIUM_MEMBER, org, code)
+        for code, org in LEADS.items()
+    }
+    evaluators = {
+        code: user_create(f"e2e_eval_{code.lower()}", Role.EVALUATOR, EVALUATOR_ORG) for code in LEADS
+    }
+    complete_p2(
+        staff=user_get(e2e_users[Role.MINISTRY_STAFF].username), members=members, evaluators=evaluators
+    )
+    return {
+        "path": f"/evaluations/phases/{Phase.objects.get(code='P2').pk}/",
+        "motif": Consortium.objects.get(code="MOTIF").name,
+        "advancing": [Consortium.objects.get(code=c).name for c in ("LG", "SKT", "UPSTAGE")],
+    }
+
+
+@pytest.fixture
+def browser(_audit_flush_guard, e2e_users, detail_paths) -> Iterator:
     """Chromium, started only after every database fixture above (see the module docstring)."""
     from playwright.sync_api import sync_playwright
 
@@ -173,15 +174,3 @@ def page(browser, live_server):
     yield tab
     tab.close()
     assert problems == [], problems
-
-
-def log_in(page, user: PortalUser) -> None:
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", user.password)
-    page.click("form[action='/login/'] button[type=submit]")
-    page.wait_for_url(f"{page.base_url}/")
-
-
-def screenshots_wanted() -> bool:
-    return os.environ.get("KAI_SCREENSHOTS") == "1"

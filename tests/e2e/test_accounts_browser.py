@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from common.roles import Role
 from tests.consortia.accounts_support import mailed_link
-from tests.e2e.conftest import SCREENSHOT_DIR, log_in, screenshots_wanted
+from tests.e2e.browser import SCREENSHOT_DIR, log_in, screenshots_wanted
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from common.roles import Role
-from tests.e2e.conftest import log_in
+from tests.e2e.browser import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -22,8 +22,8 @@ ROLE_LABELS_KO = {
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
-def test_each_role_logs_in_and_sees_the_dashboard_with_its_role(role_users, page, role):
-    user = role_users[role]
+def test_each_role_logs_in_and_sees_the_dashboard_with_its_role(e2e_users, page, role):
+    user = e2e_users[role]
     log_in(page, user)
     assert page.locator("html").get_attribute("lang") == "ko"
     assert page.locator("h1").first.inner_text().startswith("독자 AI 파운데이션 모델 프로젝트")
@@ -47,9 +47,9 @@ def test_each_role_logs_in_and_sees_the_dashboard_with_its_role(role_users, page
         assert page.locator(".your-team").count() == 0
 
 
-def test_wrong_password_shows_the_error_summary_and_keeps_the_username(role_users, page):
+def test_wrong_password_shows_the_error_summary_and_keeps_the_username(e2e_users, page):
     page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", role_users[Role.AUDITOR].username)
+    page.fill("#id_username", e2e_users[Role.AUDITOR].username)
     page.fill("#id_password", "definitely-not-the-password")
     page.click("form[action='/login/'] button[type=submit]")
     summary = page.get_by_test_id("error-summary")
@@ -58,12 +58,12 @@ def test_wrong_password_shows_the_error_summary_and_keeps_the_username(role_user
     assert "문제가 있습니다" in summary.inner_text()
     assert summary.get_attribute("role") == "alert"
     assert page.evaluate("document.activeElement.dataset.testid") == "error-summary"
-    assert page.input_value("#id_username") == role_users[Role.AUDITOR].username
+    assert page.input_value("#id_username") == e2e_users[Role.AUDITOR].username
     assert page.input_value("#id_password") == ""
 
 
-def test_language_switch_turns_the_page_to_english_and_back(role_users, page):
-    log_in(page, role_users[Role.MINISTRY_STAFF])
+def test_language_switch_turns_the_page_to_english_and_back(e2e_users, page):
+    log_in(page, e2e_users[Role.MINISTRY_STAFF])
     page.goto(f"{page.base_url}/consortia/")
     page.select_option("#lang-select", "en")
     page.click(".lang-form button[type=submit]")
@@ -78,8 +78,8 @@ def test_language_switch_turns_the_page_to_english_and_back(role_users, page):
     assert page.locator("h1").inner_text() == "컨소시엄"
 
 
-def test_consortia_list_to_detail(role_users, page):
-    log_in(page, role_users[Role.EVALUATOR])
+def test_consortia_list_to_detail(e2e_users, page):
+    log_in(page, e2e_users[Role.EVALUATOR])
     page.click("nav.main-nav >> text=컨소시엄")
     page.wait_for_url(f"{page.base_url}/consortia/")
     rows = page.locator("[data-testid=consortium-table] tbody tr")
@@ -96,8 +96,8 @@ def test_consortia_list_to_detail(role_users, page):
     assert [h.split(" (")[0] for h in headings[1:]] == ["기업", "스타트업", "대학", "공공기관"]
 
 
-def test_consortia_filter_updates_results_in_place_with_htmx(role_users, page):
-    log_in(page, role_users[Role.AUDITOR])
+def test_consortia_filter_updates_results_in_place_with_htmx(e2e_users, page):
+    log_in(page, e2e_users[Role.AUDITOR])
     page.goto(f"{page.base_url}/consortia/")
     page.evaluate("window.__sameDocument = true")
     page.check("input[name=status][value=eliminated]")
@@ -117,9 +117,9 @@ def test_consortia_filter_updates_results_in_place_with_htmx(role_users, page):
     assert page.locator("h1").inner_text() == "컨소시엄"
 
 
-def test_phone_width_has_no_horizontal_page_overflow(role_users, page):
+def test_phone_width_has_no_horizontal_page_overflow(e2e_users, page):
     page.set_viewport_size({"width": 375, "height": 812})
-    log_in(page, role_users[Role.CONSORTIUM_MEMBER])
+    log_in(page, e2e_users[Role.CONSORTIUM_MEMBER])
     for path in ("/", "/consortia/"):
         page.goto(f"{page.base_url}{path}")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

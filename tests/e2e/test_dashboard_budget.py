@@ -15,13 +15,13 @@ import pytest
 from playwright.sync_api import expect
 
 from common.roles import Role
-from tests.e2e.conftest import SCREENSHOT_DIR, log_in, screenshots_wanted
+from tests.e2e.browser import SCREENSHOT_DIR, log_in, screenshots_wanted
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def budget_data(role_users) -> dict:
+def budget_data(e2e_users) -> dict:
     """Ids the tests select by, a second ministry user, some spending and the audit events it leaves."""
     from django.contrib.auth import get_user_model
 
@@ -30,8 +30,8 @@ def budget_data(role_users) -> dict:
     from common.services import user_set_roles
     from consortia.models import Consortium
 
-    staff = get_user_model().objects.get(username=role_users[Role.MINISTRY_STAFF].username)
-    member = get_user_model().objects.get(username=role_users[Role.CONSORTIUM_MEMBER].username)
+    staff = get_user_model().objects.get(username=e2e_users[Role.MINISTRY_STAFF].username)
+    member = get_user_model().objects.get(username=e2e_users[Role.CONSORTIUM_MEMBER].username)
     second = get_user_model().objects.create_user(username="e2e_ministry_2", password="unused-password-123")
     user_set_roles(user=second, roles=[Role.MINISTRY_STAFF])
     data_line = BudgetLine.objects.get(code="FY25-DATA")
@@ -78,7 +78,7 @@ def budget_data(role_users) -> dict:
 
 
 @pytest.fixture
-def stale_p2(program):
+def stale_p2(kai_program):
     """P2's inputs changed after its latest snapshot: the dashboard must show it is recomputing."""
     from django.db.models import F
 
@@ -109,8 +109,8 @@ def _in_worker_thread(work) -> None:
     assert not failure, failure
 
 
-def test_staff_allocates_with_the_room_shown_and_the_dashboard_figure_changes(budget_data, role_users, page):
-    log_in(page, role_users[Role.MINISTRY_STAFF])
+def test_staff_allocates_with_the_room_shown_and_the_dashboard_figure_changes(budget_data, e2e_users, page):
+    log_in(page, e2e_users[Role.MINISTRY_STAFF])
     allocated = page.get_by_test_id("budget-allocated-data_purchase")
     expect(allocated.locator(".krw-exact")).to_have_text("₩5,000,000,000")
 
@@ -159,8 +159,8 @@ def test_staff_allocates_with_the_room_shown_and_the_dashboard_figure_changes(bu
     page.wait_for_selector("canvas[data-chart='budget-chart'][data-chart-ready='1']", state="attached")
 
 
-def test_auditor_filters_the_audit_list_and_sees_the_export_link(budget_data, role_users, page):
-    log_in(page, role_users[Role.AUDITOR])
+def test_auditor_filters_the_audit_list_and_sees_the_export_link(budget_data, e2e_users, page):
+    log_in(page, e2e_users[Role.AUDITOR])
     page.click("nav.main-nav a[href='/audit/']")
     page.wait_for_url(f"{page.base_url}/audit/")
     rows = page.locator("[data-testid=audit-table] tbody tr")
@@ -182,8 +182,8 @@ def test_auditor_filters_the_audit_list_and_sees_the_export_link(budget_data, ro
     expect(page.get_by_test_id("after-json")).to_contain_text('"status": "approved"')
 
 
-def test_recomputing_state_polls_until_the_new_table_arrives(stale_p2, role_users, page):
-    log_in(page, role_users[Role.MINISTRY_STAFF])
+def test_recomputing_state_polls_until_the_new_table_arrives(stale_p2, e2e_users, page):
+    log_in(page, e2e_users[Role.MINISTRY_STAFF])
     section = page.get_by_test_id("standings")
     expect(section.get_by_test_id("recomputing")).to_be_visible()
     assert section.get_attribute("hx-trigger") == "every 3s"
@@ -205,8 +205,8 @@ def test_recomputing_state_polls_until_the_new_table_arrives(stale_p2, role_user
     expect(page.get_by_test_id("standings-table").locator("tbody tr.outcome-row")).to_have_count(4)
 
 
-def test_member_sees_the_final_table_and_only_their_own_budget(budget_data, role_users, page):
-    log_in(page, role_users[Role.CONSORTIUM_MEMBER])
+def test_member_sees_the_final_table_and_only_their_own_budget(budget_data, e2e_users, page):
+    log_in(page, e2e_users[Role.CONSORTIUM_MEMBER])
     expect(page.get_by_test_id("standings-withheld")).to_be_visible()
     expect(page.locator("#standings-title")).to_contain_text("1차 단계평가")
     table = page.get_by_test_id("standings-table")
@@ -223,9 +223,9 @@ def test_member_sees_the_final_table_and_only_their_own_budget(budget_data, role
     "path",
     ["/", "/budget/", "/budget/allocations/", "/budget/allocations/new/", "/budget/executions/", "/audit/"],
 )
-def test_phone_width_has_no_page_level_horizontal_overflow(budget_data, stale_p2, role_users, page, path):
+def test_phone_width_has_no_page_level_horizontal_overflow(budget_data, stale_p2, e2e_users, page, path):
     page.set_viewport_size({"width": 375, "height": 812})
-    log_in(page, role_users[Role.MINISTRY_STAFF])
+    log_in(page, e2e_users[Role.MINISTRY_STAFF])
     page.goto(f"{page.base_url}{path}")
     if path == "/":
         page.wait_for_selector("canvas[data-chart-ready='1']", state="attached")
@@ -243,8 +243,8 @@ def _shoot(page, name: str) -> None:
 
 
 @pytest.mark.skipif(not screenshots_wanted(), reason="set KAI_SCREENSHOTS=1 to rewrite docs/screenshots")
-def test_write_budget_and_audit_screenshots(budget_data, role_users, page):
-    log_in(page, role_users[Role.MINISTRY_STAFF])
+def test_write_budget_and_audit_screenshots(budget_data, e2e_users, page):
+    log_in(page, e2e_users[Role.MINISTRY_STAFF])
     page.goto(f"{page.base_url}/budget/")
     _shoot(page, "budget-lines-ko")
     page.goto(
@@ -258,7 +258,7 @@ def test_write_budget_and_audit_screenshots(budget_data, role_users, page):
     expect(page.get_by_test_id("chain-ok")).to_be_visible()
     _shoot(page, "audit-trail-ko")
     page.click("form.logout-form button[type=submit]")
-    log_in(page, role_users[Role.CONSORTIUM_MEMBER])
+    log_in(page, e2e_users[Role.CONSORTIUM_MEMBER])
     page.wait_for_selector("canvas[data-chart='standings-chart'][data-chart-ready='1']", state="attached")
     page.get_by_test_id("standings").screenshot(
         path=str(SCREENSHOT_DIR / "dashboard-standings-member-ko.png")

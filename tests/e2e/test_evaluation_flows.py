@@ -4,7 +4,8 @@ through the confirmation page and the dashboard shows the official standings.
 
 As tests/e2e/conftest.py explains, every database write happens in fixtures before the browser starts
 (each test names its data fixture before ``page``); the tests only drive the browser. test_screenshots.py
-reuses these fixtures for the pictures of the score sheet, the upload errors and the finalize confirmation.
+uses the same fixtures (assigned_sheet, complete_phase: tests/e2e/conftest.py) for the pictures of the score
+sheet, the upload errors and the finalize confirmation.
 """
 
 from __future__ import annotations
@@ -16,62 +17,14 @@ import pytest
 from playwright.sync_api import expect
 
 from common.roles import Role
-from tests.e2e.conftest import PASSWORD, PortalUser, log_in
+from tests.e2e.browser import BAD_RESULTS, PortalUser, log_in
+from tests.p2_data import results_csv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-BAD_RESULTS = (
-    b"benchmark,score,model_version,notes\nMMLU-Pro,abc,v1,\nNOT-A-BENCHMARK,50,v1,\nGPQA-Diamond,150,v1,\n"
-)
 
-
-def _user(username: str):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.get(username=username)
-
-
-def _extra_user(username: str, role: Role, organization: str, consortium: str | None = None):
-    from django.contrib.auth import get_user_model
-
-    from common.services import user_set_roles
-    from consortia.models import Consortium, Organization
-    from consortia.services import affiliation_set
-
-    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
-    user_set_roles(user=user, roles=[role])
-    affiliation_set(
-        user=user,
-        organization=Organization.objects.get(name_en=organization),
-        consortium=Consortium.objects.get(code=consortium) if consortium else None,
-    )
-    return user
-
-
-@pytest.fixture
-def assigned_sheet(role_users) -> dict:
-    """e2e_evaluator assigned to LG in P2; the sheet's path and the expert criteria's ids and maxima."""
-    from consortia.models import Consortium
-    from evaluations import services
-    from evaluations.models import Phase, ScoreSheet
-    from tests.ui.test_evaluation_views import expert_criteria
-
-    phase = Phase.objects.get(code="P2")
-    assignment = services.evaluator_assign(
-        phase=phase,
-        consortium=Consortium.objects.get(code="LG"),
-        evaluator=_user(role_users[Role.EVALUATOR].username),
-        actor=_user(role_users[Role.MINISTRY_STAFF].username),
-    )
-    sheet = ScoreSheet.objects.get(assignment=assignment)
-    return {
-        "path": f"/evaluations/sheets/{sheet.pk}/",
-        "criteria": [(c.pk, c.max_points) for c in expert_criteria(phase)],
-    }
-
-
-def test_evaluator_saves_a_draft_then_submits(role_users, assigned_sheet, page):
-    log_in(page, role_users[Role.EVALUATOR])
+def test_evaluator_saves_a_draft_then_submits(e2e_users, assigned_sheet, page):
+    log_in(page, e2e_users[Role.EVALUATOR])
     page.goto(f"{page.base_url}/evaluations/assignments/")
     page.click(f"[data-testid=my-assignments] a[href='{assigned_sheet['path']}']")
     page.wait_for_url(f"{page.base_url}{assigned_sheet['path']}")
@@ -98,15 +51,14 @@ def test_evaluator_saves_a_draft_then_submits(role_users, assigned_sheet, page):
 
 
 @pytest.fixture
-def good_results(program) -> bytes:
+def good_results(kai_program) -> bytes:
     from evaluations.models import Phase
-    from tests.ui.test_evaluation_views import results_csv
 
     return results_csv("LG", Phase.objects.get(code="P2"))
 
 
-def test_member_sees_row_errors_then_uploads_a_good_file(role_users, good_results, page):
-    log_in(page, role_users[Role.CONSORTIUM_MEMBER])
+def test_member_sees_row_errors_then_uploads_a_good_file(e2e_users, good_results, page):
+    log_in(page, e2e_users[Role.CONSORTIUM_MEMBER])
     page.click("nav.main-nav a[href='/evaluations/upload/']")
     page.wait_for_url(f"{page.base_url}/evaluations/upload/")
 
@@ -137,32 +89,10 @@ def test_member_sees_row_errors_then_uploads_a_good_file(role_users, good_result
     expect(first.locator("td.num")).to_have_text("13")
 
 
-@pytest.fixture
-def complete_phase(role_users) -> dict:
-    """P2 with every input in, moved to evaluating, through the services (see complete_p2)."""
-    from consortia.models import Consortium
-    from evaluations.models import Phase
-    from tests.ui.test_evaluation_views import EVALUATOR_ORG, LEADS, complete_p2
-
-    members = {
-        code: _extra_user(f"e2e_member_{code.lower()}", Role.CONSORTIUM_MEMBER, org, code)
-        for code, org in LEADS.items()
-    }
-    evaluators = {
-        code: _extra_user(f"e2e_eval_{code.lower()}", Role.EVALUATOR, EVALUATOR_ORG) for code in LEADS
-    }
-    complete_p2(staff=_user(role_users[Role.MINISTRY_STAFF].username), members=members, evaluators=evaluators)
-    return {
-        "path": f"/evaluations/phases/{Phase.objects.get(code='P2').pk}/",
-        "motif": Consortium.objects.get(code="MOTIF").name,
-        "advancing": [Consortium.objects.get(code=c).name for c in ("LG", "SKT", "UPSTAGE")],
-    }
-
-
 def test_staff_finalize_a_phase_and_the_dashboard_shows_the_official_standings(
-    role_users, complete_phase, page
+    e2e_users, complete_phase, page
 ):
-    staff: PortalUser = role_users[Role.MINISTRY_STAFF]
+    staff: PortalUser = e2e_users[Role.MINISTRY_STAFF]
     log_in(page, staff)
     page.goto(f"{page.base_url}{complete_phase['path']}")
     expect(page.get_by_test_id("phase-status")).to_have_class(re.compile("badge--evaluating"))

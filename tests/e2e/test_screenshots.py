@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from common.roles import Role
-from tests.e2e.conftest import SCREENSHOT_DIR, log_in, screenshots_wanted
+from tests.e2e.browser import BAD_RESULTS, SCREENSHOT_DIR, log_in, screenshots_wanted
 
 pytestmark = [
     pytest.mark.e2e,
@@ -25,11 +25,11 @@ def _shoot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
 
 
-def test_write_screenshots(role_users, detail_paths, page):
+def test_write_screenshots(e2e_users, detail_paths, page):
     page.goto(f"{page.base_url}/login/")
     _shoot(page, "login-ko")
 
-    log_in(page, role_users[Role.MINISTRY_STAFF])
+    log_in(page, e2e_users[Role.MINISTRY_STAFF])
     page.wait_for_selector("canvas[data-chart-ready='1']", state="attached")
     _shoot(page, "dashboard-ko")
 
@@ -55,12 +55,11 @@ def test_write_screenshots(role_users, detail_paths, page):
     _shoot(page, "dashboard-phone-ko")
 
 
-# Evaluation pages: the fixtures that prepare their data live with the evaluation flows.
-from tests.e2e.test_evaluation_flows import BAD_RESULTS, assigned_sheet, complete_phase  # noqa: E402, F401
+# Evaluation pages: their data comes from the fixtures the evaluation flows use (tests/e2e/conftest.py).
 
 
-def test_write_evaluation_screenshots(role_users, assigned_sheet, page):  # noqa: F811
-    log_in(page, role_users[Role.EVALUATOR])
+def test_write_evaluation_screenshots(e2e_users, assigned_sheet, page):
+    log_in(page, e2e_users[Role.EVALUATOR])
     page.goto(f"{page.base_url}{assigned_sheet['path']}")
     for criterion_id, maximum in assigned_sheet["criteria"]:
         page.fill(f"#id_points_{criterion_id}", str(maximum - 2))
@@ -69,7 +68,7 @@ def test_write_evaluation_screenshots(role_users, assigned_sheet, page):  # noqa
 
     page.goto(f"{page.base_url}/")
     page.click(".logout-form button[type=submit]")
-    log_in(page, role_users[Role.CONSORTIUM_MEMBER])
+    log_in(page, e2e_users[Role.CONSORTIUM_MEMBER])
     page.goto(f"{page.base_url}/evaluations/upload/")
     page.set_input_files(
         "#id_results-file", files=[{"name": "lg-p2.csv", "mimeType": "text/csv", "buffer": BAD_RESULTS}]
@@ -79,8 +78,8 @@ def test_write_evaluation_screenshots(role_users, assigned_sheet, page):  # noqa
     _shoot(page, "upload-errors-ko")
 
 
-def test_write_finalize_screenshot(role_users, complete_phase, page):  # noqa: F811
-    log_in(page, role_users[Role.MINISTRY_STAFF])
+def test_write_finalize_screenshot(e2e_users, complete_phase, page):
+    log_in(page, e2e_users[Role.MINISTRY_STAFF])
     page.goto(f"{page.base_url}{complete_phase['path']}finalize/")
     expect(page.get_by_test_id("confirm-finalize")).to_be_visible()
     _shoot(page, "finalize-confirm-ko")

@@ -12,7 +12,7 @@ from django.db import connection, connections
 
 from evaluations import services
 from evaluations.models import ScoreSheet
-from tests.evaluations.conftest import p2_criteria, team
+from tests.p2_data import p2_criteria, team
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent PostgreSQL transactions")

@@ -24,7 +24,7 @@ from evaluations.selectors import (
     result_upload_list_visible_to,
     score_sheet_list_visible_to,
 )
-from tests.evaluations.conftest import team
+from tests.p2_data import team
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def people(make_user, make_evaluator, staff):
 
 
 @pytest.fixture
-def world(p2_ready, people):
+def p2_with_work(p2_ready, people):
     body = b"benchmark,score\nMMLU-Pro,80\n"
     for who, code in (("lg", "LG"), ("skt", "SKT")):
         services.result_upload_create(
@@ -55,7 +55,7 @@ def world(p2_ready, people):
     return p2_ready
 
 
-def test_upload_visibility(world, people):
+def test_upload_visibility(p2_with_work, people):
     def codes(user):
         return sorted(result_upload_list_visible_to(user=user).values_list("consortium__code", flat=True))
 
@@ -69,7 +69,7 @@ def test_upload_visibility(world, people):
     assert not ResultUpload.objects.visible_to(people["skt"]).filter(pk=lg_upload.pk).exists()
 
 
-def test_score_sheet_visibility_and_editing(world, people):
+def test_score_sheet_visibility_and_editing(p2_with_work, people):
     def teams(user):
         return sorted(
             score_sheet_list_visible_to(user=user).values_list("assignment__consortium__code", flat=True)
@@ -115,9 +115,9 @@ def test_missing_items_read_as_sentences():
     )
 
 
-def test_score_sheet_edit_window_follows_the_phase(world, people):
+def test_score_sheet_edit_window_follows_the_phase(p2_with_work, people):
     sheet = ScoreSheet.objects.get(assignment__consortium__code="LG")
-    services.phase_begin_evaluation(phase=world, actor=people["staff"])
+    services.phase_begin_evaluation(phase=p2_with_work, actor=people["staff"])
     assert can_edit_score_sheet(people["ev1"], sheet=ScoreSheet.objects.get(pk=sheet.pk))
     criterion = sheet.assignment.phase.components.get(key="expert").criteria.first()
     saved = services.score_sheet_save(

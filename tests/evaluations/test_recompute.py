@@ -36,7 +36,7 @@ from evaluations.models import (
 )
 from evaluations.selectors import phase_ids_with_stale_standings, standings_view
 from evaluations.services import recompute as recompute_services
-from tests.evaluations.conftest import p2_component, p2_gate, team
+from tests.p2_data import p2_component, p2_gate, team
 
 pytestmark = pytest.mark.django_db
 _codes = itertools.count()

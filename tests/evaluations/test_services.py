@@ -22,7 +22,7 @@ from evaluations.models import (
     StandingsSnapshot,
 )
 from evaluations.selectors import standings_latest
-from tests.evaluations.conftest import p2_component, p2_criteria, p2_gate, team
+from tests.p2_data import p2_component, p2_criteria, p2_gate, team
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from common.uploads import Column, UploadRejected, read_table
 from evaluations import services
 from evaluations.models import Phase, ResultRow, ResultUpload
 from evaluations.uploads import BenchmarkRef, ResultFileRejected, result_file_parse
-from tests.evaluations.conftest import team
+from tests.p2_data import team
 
 COLUMNS = [Column("benchmark", aliases=("벤치마크",)), Column("score", aliases=("점수",))]
 

@@ -12,7 +12,7 @@ from django.db import connection
 from evaluations import services
 from evaluations.models import Phase, StandingsSnapshot
 from evaluations.selectors import standings_view
-from tests.evaluations.conftest import p2_component, team
+from tests.p2_data import p2_component, team
 
 
 def _wait_for_snapshot(phase_id: int, generation: int, timeout: float = 20.0) -> StandingsSnapshot | None:

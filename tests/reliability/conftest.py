@@ -6,24 +6,10 @@ the fixture's teardown; every wait is bounded, so a failure ends the test instea
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from celery import Celery
-from celery.contrib.testing.app import setup_default_app
-from django.conf import settings
 from django.db import connection
 
-# The evaluations and API tests' fixtures (P2 made ready for scoring, one user per role), shared not copied.
-from tests.api.conftest import api_as, role_users  # noqa: F401
-from tests.evaluations.conftest import make_evaluator, p2, p2_ready, staff  # noqa: F401
 from tests.reliability.procs import CeleryWorker, HungRedis, RedisServer, database_url, redis_server_available
-
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL (CI runs it): a worker process reading the test database, row and table "
-    "locks, pg_stat_activity, pg_terminate_backend",
-)
 
 
 @pytest.fixture(autouse=True)
@@ -33,24 +19,6 @@ def generous_throttle(monkeypatch):
     from common.throttling import TokenRateThrottle
 
     monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "100000/minute"})
-
-
-@contextlib.contextmanager
-def celery_producer(broker_url: str):
-    """Make the project's Celery configuration (socket timeouts, publish retry policy, result backend) talk
-    to ``broker_url`` for real, not eagerly: what a web process in production does."""
-    conf = {
-        key[len("CELERY_") :].lower(): getattr(settings, key)
-        for key in dir(settings)
-        if key.startswith("CELERY_")
-    }
-    conf.update(broker_url=broker_url, result_backend=broker_url, task_always_eager=False)
-    app = Celery("kai-reliability", set_as_current=False)
-    app.conf.update(conf)
-    with setup_default_app(app, use_trap=False):
-        app.set_current()
-        app.set_default()
-        yield app
 
 
 @pytest.fixture

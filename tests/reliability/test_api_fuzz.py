@@ -25,7 +25,7 @@ from schemathesis.checks import positive_data_acceptance
 
 from common.roles import Role
 from common.services import api_token_create
-from tests.api.conftest import ROLE_USERS
+from tests.helpers import ROLE_USERS
 
 MAX_EXAMPLES = 5
 # Every other check of schemathesis runs (no 5xx; documented status codes and content types; bodies, error

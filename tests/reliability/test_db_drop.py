@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 from common.models import AuditEvent
 from common.roles import Role
 from evaluations.models import Phase, ResultRow, ResultUpload
-from tests.reliability.conftest import postgres_only
 from tests.reliability.procs import wait_until
+from tests.reliability.support import postgres_only
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 

@@ -22,7 +22,7 @@ def staff_api(kai_program, make_user):
 
 
 @pytest.fixture
-def schema(client):
+def served_schema(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200, response.content[:300]
     return yaml.safe_load(response.content)
@@ -108,8 +108,8 @@ def test_page_matching_no_route_is_still_the_html_404_page(client):
     assert response["Content-Type"].startswith("text/html")
 
 
-def test_schema_marks_nullable_relations_nullable(schema):
-    components = schema["components"]["schemas"]
+def test_schema_marks_nullable_relations_nullable(served_schema):
+    components = served_schema["components"]["schemas"]
     for component, field in (
         ("Allocation", "frozen_in_phase"),
         ("Execution", "decided_by"),
@@ -121,29 +121,29 @@ def test_schema_marks_nullable_relations_nullable(schema):
         assert components[component]["properties"][field].get("nullable") is True, (component, field)
 
 
-def test_standings_history_page_schema_has_no_count_but_the_latest_list_has(schema, staff_api):
+def test_standings_history_page_schema_has_no_count_but_the_latest_list_has(served_schema, staff_api):
     def page_schema(path):
-        ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"][
-            "$ref"
-        ]
-        return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        ref = served_schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"][
+            "schema"
+        ]["$ref"]
+        return served_schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
 
     assert "count" not in page_schema("/api/v1/standings-snapshots/")["properties"]
     assert "count" in page_schema("/api/v1/standings/")["properties"]
     assert "count" not in staff_api.get("/api/v1/standings-snapshots/").json()
 
 
-def test_schema_declares_the_error_answers_with_their_shape(schema):
-    upload = schema["paths"]["/api/v1/result-uploads/"]["post"]["responses"]
+def test_schema_declares_the_error_answers_with_their_shape(served_schema):
+    upload = served_schema["paths"]["/api/v1/result-uploads/"]["post"]["responses"]
     assert {"201", "400", "401", "403", "404", "415", "429"} <= set(upload)
     assert upload["400"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
-    assert "409" in schema["paths"]["/api/v1/score-sheets/{id}/"]["put"]["responses"]
-    ping = schema["paths"]["/api/v1/ping"]["get"]["responses"]
+    assert "409" in served_schema["paths"]["/api/v1/score-sheets/{id}/"]["put"]["responses"]
+    ping = served_schema["paths"]["/api/v1/ping"]["get"]["responses"]
     assert "403" not in ping and "401" in ping  # anonymous allowed; a bad token is still refused
-    assert schema["components"]["schemas"]["Error"]["required"] == ["detail", "code"]
+    assert served_schema["components"]["schemas"]["Error"]["required"] == ["detail", "code"]
 
 
-def test_upload_rejection_body_matches_the_declared_error_schema(kai_program, make_user, schema):
+def test_upload_rejection_body_matches_the_declared_error_schema(kai_program, make_user, served_schema):
     import jsonschema
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -160,7 +160,7 @@ def test_upload_rejection_body_matches_the_declared_error_schema(kai_program, ma
         },
         format="multipart",
     ).json()
-    jsonschema.validate(body, _openapi_to_jsonschema(schema["components"]["schemas"]["Error"]))
+    jsonschema.validate(body, _openapi_to_jsonschema(served_schema["components"]["schemas"]["Error"]))
     assert body["errors"][0] == {"row": 2, "column": "benchmark", "reason": "unknown benchmark 'NOPE'"}
 
 

@@ -30,7 +30,7 @@ from common.models import AuditEvent
 from common.roles import Role
 from consortia.models import Consortium
 from evaluations.models import ResultRow, ResultUpload
-from tests.reliability.conftest import postgres_only
+from tests.reliability.support import postgres_only
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 

@@ -20,9 +20,9 @@ from evaluations import services
 from evaluations import standings as pure
 from evaluations.models import Phase, ScoreSheet, StandingsSnapshot
 from evaluations.selectors import phase_ids_with_stale_standings, standings_inputs, standings_view
-from tests.evaluations.conftest import p2_criteria, team
-from tests.reliability.conftest import celery_producer, postgres_only
+from tests.p2_data import p2_criteria, team
 from tests.reliability.procs import free_port, time_limit, wait_until
+from tests.reliability.support import celery_producer, postgres_only
 
 # What "never blocks a request for more than a few seconds" means here, with a hung Redis the worst case.
 REQUEST_BUDGET_SECONDS = 5.0

@@ -28,7 +28,7 @@ from budget.services import execution_record
 from common.roles import Role
 from consortia.models import Consortium
 from evaluations import services
-from tests.evaluations.conftest import team
+from tests.p2_data import team
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
 
 
 @pytest.fixture
-def users(p2_ready, make_user):
+def users_with_work(p2_ready, make_user):
     """One user per role, with something to act on: an evaluator assignment (a score sheet), an upload, and a
     pending spending record (approve / reject forms)."""
     people = {
@@ -133,10 +133,10 @@ def _assert_security_headers(url: str, response) -> None:
 
 
 @pytest.fixture
-def crawled(users):
+def crawled(users_with_work):
     """{role: (client, {url: response})} for every role, plus the anonymous visitor."""
     result = {}
-    for role, user in users.items():
+    for role, user in users_with_work.items():
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(user)
         result[role] = (client, crawl(client))
@@ -154,12 +154,12 @@ def test_crawl_reaches_the_pages_of_each_role(crawled):
         assert not broken, f"{role}: server errors on {broken}"
 
 
-def test_every_post_form_has_a_csrf_token_and_is_refused_without_one(crawled, users):
+def test_every_post_form_has_a_csrf_token_and_is_refused_without_one(crawled, users_with_work):
     checked = set()
     for role, (_client, pages) in crawled.items():
         strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
         if role is not None:
-            strict.force_login(users[role])
+            strict.force_login(users_with_work[role])
         for url, response in pages.items():
             if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
                 continue
@@ -207,11 +207,11 @@ def test_every_page_sends_the_security_headers_and_csp(crawled, client):
         _assert_security_headers(url, client.get(url))
 
 
-def test_downloads_are_attachments_that_are_never_sniffed(users, p2_ready):
+def test_downloads_are_attachments_that_are_never_sniffed(users_with_work, p2_ready):
     from evaluations.models import ResultUpload
 
     staff = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    staff.force_authenticate(users[Role.MINISTRY_STAFF])
+    staff.force_authenticate(users_with_work[Role.MINISTRY_STAFF])
     for fmt in ("csv", "xlsx", "json"):
         response = staff.get(f"/api/v1/exports/audit-events.{fmt}")
         assert response.status_code == 200
@@ -222,7 +222,7 @@ def test_downloads_are_attachments_that_are_never_sniffed(users, p2_ready):
         assert response["Content-Disposition"].startswith("attachment;")
         assert response["X-Content-Type-Options"] == "nosniff"
     browser = Client()
-    browser.force_login(users[Role.CONSORTIUM_MEMBER])
+    browser.force_login(users_with_work[Role.CONSORTIUM_MEMBER])
     upload = ResultUpload.objects.get(phase=p2_ready, consortium__code="LG")
     file_url = f"/evaluations/upload/results/{upload.pk}/file"
     response = browser.get(file_url)
@@ -234,10 +234,10 @@ def test_downloads_are_attachments_that_are_never_sniffed(users, p2_ready):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_api_token_exists_only_as_a_hash(users):
+def test_api_token_exists_only_as_a_hash(users_with_work):
     staff = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    staff.force_authenticate(users[Role.MINISTRY_STAFF])
-    auditor = users[Role.AUDITOR]
+    staff.force_authenticate(users_with_work[Role.MINISTRY_STAFF])
+    auditor = users_with_work[Role.AUDITOR]
     created = staff.post("/api/v1/tokens/", {"user": auditor.pk, "name": "audit export"}, format="json")
     assert created.status_code == 201
     raw = created.json()["key"]

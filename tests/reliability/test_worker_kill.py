@@ -26,9 +26,9 @@ from evaluations import services
 from evaluations import standings as pure
 from evaluations.models import Phase, StandingsSnapshot
 from evaluations.selectors import phase_ids_with_stale_standings, standings_inputs
-from tests.evaluations.conftest import p2_component, team
-from tests.reliability.conftest import celery_producer, postgres_only
+from tests.p2_data import p2_component, team
 from tests.reliability.procs import wait_until
+from tests.reliability.support import celery_producer, postgres_only
 
 pytestmark = [postgres_only, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

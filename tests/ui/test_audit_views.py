@@ -38,7 +38,7 @@ def _ids(body: str) -> list[int]:
 
 
 @pytest.fixture
-def users(make_user, kai_program):
+def audit_users(make_user, kai_program):
     return {
         "staff": make_user(Role.MINISTRY_STAFF),
         "auditor": make_user(Role.AUDITOR, organization="Board of Audit and Inspection"),
@@ -67,18 +67,18 @@ def _events(actor, count: int, action=AuditEvent.Action.UPDATE, object_type="tes
 
 
 @pytest.mark.parametrize("who", ["evaluator", "lg", "nobody"])
-def test_only_staff_and_auditors_read_the_audit_trail(users, who):
-    event = _events(users["staff"], 1)[0]
-    client = _client(users[who])
+def test_only_staff_and_auditors_read_the_audit_trail(audit_users, who):
+    event = _events(audit_users["staff"], 1)[0]
+    client = _client(audit_users[who])
     for path in ("/audit/", f"/audit/{event.pk}/", "/audit/verify/"):
         assert client.get(path).status_code == 403, path
     assert 'href="/audit/"' not in _text(client.get("/consortia/"))  # no nav entry either
 
 
 @pytest.mark.parametrize("who", ["staff", "auditor"])
-def test_staff_and_auditors_get_every_audit_page_and_the_nav_entry(users, who):
-    event = _events(users["staff"], 1)[0]
-    client = _client(users[who])
+def test_staff_and_auditors_get_every_audit_page_and_the_nav_entry(audit_users, who):
+    event = _events(audit_users["staff"], 1)[0]
+    client = _client(audit_users[who])
     for path in ("/audit/", f"/audit/{event.pk}/", "/audit/verify/"):
         assert client.get(path).status_code == 200, path
     assert '<a href="/audit/" aria-current="page">Audit trail</a>' in _text(client.get("/audit/"))
@@ -88,16 +88,16 @@ def test_anonymous_visitor_is_sent_to_login(client):
     assert client.get("/audit/")["Location"] == "/login/?next=/audit/"
 
 
-def test_pages_only_accept_get(users):
-    assert _client(users["staff"]).post("/audit/").status_code == 405
+def test_pages_only_accept_get(audit_users):
+    assert _client(audit_users["staff"]).post("/audit/").status_code == 405
 
 
 # --- List, filters, pages, exports -------------------------------------------------------------------
 
 
-def test_list_is_newest_first_without_the_json_columns(users, django_assert_max_num_queries):
-    events = _events(users["staff"], 3)
-    client = _client(users["auditor"])
+def test_list_is_newest_first_without_the_json_columns(audit_users, django_assert_max_num_queries):
+    events = _events(audit_users["staff"], 3)
+    client = _client(audit_users["auditor"])
     client.get("/audit/")
     with django_assert_max_num_queries(6) as captured:
         body = _text(client.get("/audit/"))
@@ -105,7 +105,9 @@ def test_list_is_newest_first_without_the_json_columns(users, django_assert_max_
     listing = [q["sql"] for q in captured.captured_queries if "common_auditevent" in q["sql"]]
     assert len(listing) == 1 and '"before"' not in listing[0] and '"context"' not in listing[0]
     row = re.search(rf'<a href="/audit/{events[0].pk}/">.*?</tr>', body, re.S).group(0)
-    assert users["staff"].username in row and "Update" in row and "test.thing" in row and "thing 0" in row
+    assert (
+        audit_users["staff"].username in row and "Update" in row and "test.thing" in row and "thing 0" in row
+    )
 
 
 @pytest.mark.parametrize(
@@ -119,56 +121,56 @@ def test_list_is_newest_first_without_the_json_columns(users, django_assert_max_
         ("?object_type=test.thing&object_id=1", "thing1"),
     ],
 )
-def test_list_filters_with_the_api_filterset(users, query, expected):
-    _events(users["staff"], 2)
+def test_list_filters_with_the_api_filterset(audit_users, query, expected):
+    _events(audit_users["staff"], 2)
     approved = audit_record(
-        actor=users["staff"],
+        actor=audit_users["staff"],
         action="approve",
         object_type="budget.execution",
         object_id="7",
         object_repr="approved spending",
     )
     frozen = audit_record(
-        actor=users["auditor"],
+        actor=audit_users["auditor"],
         action="freeze",
         object_type="budget.allocation",
         object_id="9",
         object_repr="frozen allocation",
     )
     thing1 = AuditEvent.objects.get(object_type="test.thing", object_id="1")
-    query = query.replace("AUDITOR-NAME", users["auditor"].username)
+    query = query.replace("AUDITOR-NAME", audit_users["auditor"].username)
     wanted = {
         "approved": [approved.pk],
         "frozen": [frozen.pk],
         "approved+frozen": [frozen.pk, approved.pk],
         "thing1": [thing1.pk],
     }[expected]
-    assert _ids(_text(_client(users["staff"]).get(f"/audit/{query}"))) == wanted
+    assert _ids(_text(_client(audit_users["staff"]).get(f"/audit/{query}"))) == wanted
 
 
-def test_time_filters_take_the_browsers_local_datetime_in_korean_time(users):
-    event = _events(users["staff"], 1)[0]
+def test_time_filters_take_the_browsers_local_datetime_in_korean_time(audit_users):
+    event = _events(audit_users["staff"], 1)[0]
     seoul = event.occurred_at.astimezone(ZoneInfo("Asia/Seoul"))
-    client = _client(users["staff"])
+    client = _client(audit_users["staff"])
     after = f"{seoul:%Y-%m-%dT%H:%M}"
     assert _ids(_text(client.get(f"/audit/?occurred_after={after}"))) == [event.pk]
     later = seoul.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
     assert _ids(_text(client.get(f"/audit/?occurred_after={later:%Y-%m-%dT%H:%M}"))) == []
 
 
-def test_bad_filter_shows_an_error_summary(users):
-    _events(users["staff"], 2)
-    body = _text(_client(users["staff"]).get("/audit/?action=bogus"))
+def test_bad_filter_shows_an_error_summary(audit_users):
+    _events(audit_users["staff"], 2)
+    body = _text(_client(audit_users["staff"]).get("/audit/?action=bogus"))
     assert 'class="error-summary" role="alert"' in body and "bogus" in body
     assert '<a href="#filter-action">Action: Select a valid choice. bogus is not one' in body
     assert '<fieldset class="field has-error" id="filter-action">' in body
     assert len(_ids(body)) == 2
 
 
-def test_pages_go_by_id_and_keep_the_filters(users, django_assert_max_num_queries):
-    events = _events(users["staff"], 60)
-    _events(users["staff"], 3, object_type="other.thing")
-    client = _client(users["staff"])
+def test_pages_go_by_id_and_keep_the_filters(audit_users, django_assert_max_num_queries):
+    events = _events(audit_users["staff"], 60)
+    _events(audit_users["staff"], 3, object_type="other.thing")
+    client = _client(audit_users["staff"])
     body = _text(client.get("/audit/?object_type=test.thing"))
     first = _ids(body)
     assert first == [e.pk for e in reversed(events)][:50]
@@ -181,16 +183,16 @@ def test_pages_go_by_id_and_keep_the_filters(users, django_assert_max_num_querie
     assert '<a href="?object_type=test.thing">Newest events</a>' in second
 
 
-def test_export_links_carry_the_current_filters_and_work(users):
-    _events(users["staff"], 2)
+def test_export_links_carry_the_current_filters_and_work(audit_users):
+    _events(audit_users["staff"], 2)
     audit_record(
-        actor=users["staff"],
+        actor=audit_users["staff"],
         action="approve",
         object_type="budget.execution",
         object_id="7",
         object_repr="approved spending",
     )
-    client = _client(users["auditor"])
+    client = _client(audit_users["auditor"])
     body = _text(client.get("/audit/?action=approve&object_type=budget.execution&before=999999999"))
     links = re.findall(r'<a href="(/api/v1/exports/audit-events\.[a-z]+\?[^"]*)" download>', body)
     assert [link.replace("&amp;", "&") for link in links] == [
@@ -206,9 +208,9 @@ def test_export_links_carry_the_current_filters_and_work(users):
 # --- Detail ------------------------------------------------------------------------------------------
 
 
-def test_detail_shows_before_after_what_changed_and_the_request_context(users):
+def test_detail_shows_before_after_what_changed_and_the_request_context(audit_users):
     line = BudgetLine.objects.get(code="FY25-DATA")
-    staff = _client(users["staff"])
+    staff = _client(audit_users["staff"])
     staff.post(
         f"/budget/lines/{line.pk}/amend/",
         {"new_amount_krw": "31000000000", "reason": "top-up"},
@@ -216,7 +218,7 @@ def test_detail_shows_before_after_what_changed_and_the_request_context(users):
         HTTP_X_REQUEST_ID="req-123",
     )
     event = AuditEvent.objects.get(object_type="budget.budgetline", action="update")
-    body = _text(_client(users["auditor"]).get(f"/audit/{event.pk}/"))
+    body = _text(_client(audit_users["auditor"]).get(f"/audit/{event.pk}/"))
     changes = re.search(r'data-testid="changes-table".*?</table>', body, re.S).group(0)
     assert re.findall(r"<code>([^<]+)</code>", changes) == ["amount_krw", "30000000000", "31000000000"]
     before = html.unescape(re.search(r'data-testid="before-json">(.*?)</pre>', body, re.S).group(1))
@@ -232,16 +234,16 @@ def test_detail_shows_before_after_what_changed_and_the_request_context(users):
     assert f'href="/audit/?object_type=budget.budgetline&amp;object_id={line.pk}"' in body
 
 
-def test_unknown_event_is_404(users):
-    assert _client(users["staff"]).get("/audit/999999/").status_code == 404
+def test_unknown_event_is_404(audit_users):
+    assert _client(audit_users["staff"]).get("/audit/999999/").status_code == 404
 
 
 # --- Chain verification ------------------------------------------------------------------------------
 
 
-def test_verify_on_demand_reports_an_intact_chain(users):
-    _events(users["staff"], 4)
-    client = _client(users["auditor"])
+def test_verify_on_demand_reports_an_intact_chain(audit_users):
+    _events(audit_users["staff"], 4)
+    client = _client(audit_users["auditor"])
     page = _text(client.get("/audit/"))
     assert 'hx-get="/audit/verify/" hx-target="#chain-status"' in page
     assert "Not checked on this visit" in page and "chain-ok" not in page
@@ -252,8 +254,8 @@ def test_verify_on_demand_reports_an_intact_chain(users):
     assert "<html" in full and "The chain is intact." in full
 
 
-def test_verify_names_the_first_broken_event(users):
-    events = _events(users["staff"], 3)
+def test_verify_names_the_first_broken_event(audit_users):
+    events = _events(audit_users["staff"], 3)
     with connection.cursor() as cursor:
         # Altered the way an attacker with table-owner rights would: triggers off, write (test transaction).
         if connection.vendor == "postgresql":
@@ -267,7 +269,7 @@ def test_verify_names_the_first_broken_event(users):
             cursor.execute(
                 "UPDATE common_auditevent SET object_repr = 'forged' WHERE id = %s", [events[1].pk]
             )
-    body = _text(_client(users["staff"]).get("/audit/verify/", HTTP_HX_REQUEST="true"))
+    body = _text(_client(audit_users["staff"]).get("/audit/verify/", HTTP_HX_REQUEST="true"))
     assert "The chain is broken." in body
     assert "1 events check out before the first problem" in body
     assert f'<a href="/audit/{events[1].pk}/">#{events[1].pk}</a>' in body
@@ -277,13 +279,13 @@ def test_verify_names_the_first_broken_event(users):
 # --- Query budget ------------------------------------------------------------------------------------
 
 
-def test_detail_and_list_queries_do_not_grow_with_events(users, django_assert_max_num_queries):
-    client = _client(users["staff"])
-    event = _events(users["staff"], 2)[0]
+def test_detail_and_list_queries_do_not_grow_with_events(audit_users, django_assert_max_num_queries):
+    client = _client(audit_users["staff"])
+    event = _events(audit_users["staff"], 2)[0]
     client.get("/audit/")
     with django_assert_max_num_queries(6) as small:
         client.get("/audit/")
-    _events(users["staff"], 80)
+    _events(audit_users["staff"], 80)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get("/audit/")
     with django_assert_max_num_queries(5):

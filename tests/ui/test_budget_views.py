@@ -10,7 +10,6 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
 from django.test import Client
@@ -33,11 +32,6 @@ READ_PAGES = ["/budget/", "/budget/allocations/", "/budget/executions/", "/budge
 STAFF_ONLY_GET = ["/budget/allocations/new/", "/budget/allocations/room/"]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
 def _client(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -50,7 +44,7 @@ def _text(response) -> str:
 
 
 @pytest.fixture
-def users(make_user, kai_program):
+def budget_users(make_user, kai_program):
     return {
         "staff": make_user(Role.MINISTRY_STAFF),
         "staff2": make_user(Role.MINISTRY_STAFF),
@@ -70,14 +64,14 @@ def _team(code: str) -> Consortium:
     return Consortium.objects.get(code=code)
 
 
-def _allocate(users, team="LG", amount=5_000_000_000, line="FY25-DATA") -> Allocation:
+def _allocate(budget_users, team="LG", amount=5_000_000_000, line="FY25-DATA") -> Allocation:
     return services.allocation_create(
         line=_line(line),
         consortium=_team(team),
         amount_krw=amount,
         period_start=D(2025, 9, 1),
         period_end=D(2025, 12, 31),
-        actor=users["staff"],
+        actor=budget_users["staff"],
     )
 
 
@@ -101,9 +95,9 @@ def test_anonymous_visitor_is_sent_to_login(client, path):
 
 
 @pytest.mark.parametrize("who", ["evaluator", "nobody"])
-def test_evaluators_and_users_without_role_see_no_budget(users, who):
-    client = _client(users[who])
-    allocation = _allocate(users)
+def test_evaluators_and_users_without_role_see_no_budget(budget_users, who):
+    client = _client(budget_users[who])
+    allocation = _allocate(budget_users)
     paths = (
         READ_PAGES
         + STAFF_ONLY_GET
@@ -118,17 +112,17 @@ def test_evaluators_and_users_without_role_see_no_budget(users, who):
 
 
 @pytest.mark.parametrize("who", ["staff", "auditor", "lg"])
-def test_budget_readers_read_every_list(users, who):
-    client = _client(users[who])
+def test_budget_readers_read_every_list(budget_users, who):
+    client = _client(budget_users[who])
     for path in READ_PAGES + [f"/budget/lines/{_line('FY25-GPU-LEASE').pk}/"]:
         assert client.get(path).status_code == 200, path
 
 
 @pytest.mark.parametrize("who", ["auditor", "lg"])
-def test_only_staff_allocate_amend_and_decide(users, who):
-    client = _client(users[who])
-    allocation = _allocate(users)
-    execution = _record(allocation, users["lg"])
+def test_only_staff_allocate_amend_and_decide(budget_users, who):
+    client = _client(budget_users[who])
+    allocation = _allocate(budget_users)
+    execution = _record(allocation, budget_users["lg"])
     for path in STAFF_ONLY_GET:
         assert client.get(path).status_code == 403, path
     line = _line("FY25-DATA")
@@ -144,12 +138,12 @@ def test_only_staff_allocate_amend_and_decide(users, who):
     assert Execution.objects.get().status == Execution.Status.PENDING
 
 
-def test_auditor_cannot_record_spending(users):
-    assert _client(users["auditor"]).get("/budget/executions/new/").status_code == 403
+def test_auditor_cannot_record_spending(budget_users):
+    assert _client(budget_users["auditor"]).get("/budget/executions/new/").status_code == 403
 
 
-def test_budget_nav_entry_and_subnav(users):
-    body = _text(_client(users["lg"]).get("/budget/allocations/"))
+def test_budget_nav_entry_and_subnav(budget_users):
+    body = _text(_client(budget_users["lg"]).get("/budget/allocations/"))
     assert '<a href="/budget/" aria-current="page">Budget</a>' in body
     assert '<a href="/budget/allocations/" aria-current="page">Allocations</a>' in body
 
@@ -161,10 +155,10 @@ def _line_rows(body: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="/budget/lines/\d+/">([^<]+)</a>', body)
 
 
-def test_lines_show_allocated_executed_and_remaining(users):
-    allocation = _allocate(users)
-    services.execution_approve(execution=_record(allocation, users["lg"]), actor=users["staff"])
-    body = _text(_client(users["staff"]).get("/budget/"))
+def test_lines_show_allocated_executed_and_remaining(budget_users):
+    allocation = _allocate(budget_users)
+    services.execution_approve(execution=_record(allocation, budget_users["lg"]), actor=budget_users["staff"])
+    body = _text(_client(budget_users["staff"]).get("/budget/"))
     assert _line_rows(body) == ["FY25-BROADCAST-DATA", "FY25-DATA", "FY25-GPU-LEASE", "FY25-TALENT"]
     data_row = re.search(r"FY25-DATA</a>.*?</tr>", body, re.S).group(0)
     # amount, allocated, executed, pending, remaining: short form then exact won.
@@ -192,36 +186,36 @@ def test_lines_show_allocated_executed_and_remaining(users):
         ("?program=999", ["FY25-BROADCAST-DATA", "FY25-DATA", "FY25-GPU-LEASE", "FY25-TALENT"]),
     ],
 )
-def test_lines_filter_with_the_api_filterset(users, query, expected):
-    body = _text(_client(users["auditor"]).get(f"/budget/{query}"))
+def test_lines_filter_with_the_api_filterset(budget_users, query, expected):
+    body = _text(_client(budget_users["auditor"]).get(f"/budget/{query}"))
     assert _line_rows(body) == expected
     if not expected:
         assert "No budget line matches these filters." in body
 
 
-def test_lines_unknown_category_shows_an_error_summary(users):
-    body = _text(_client(users["staff"]).get("/budget/?category=bogus"))
+def test_lines_unknown_category_shows_an_error_summary(budget_users):
+    body = _text(_client(budget_users["staff"]).get("/budget/?category=bogus"))
     assert 'class="error-summary" role="alert"' in body and "bogus" in body
     assert len(_line_rows(body)) == 4
 
 
-def test_line_detail_shows_history_and_only_staff_get_the_amend_form(users):
+def test_line_detail_shows_history_and_only_staff_get_the_amend_form(budget_users):
     line = _line("FY25-TALENT")
     services.budget_line_amend(
-        line=line, new_amount_krw=6_000_000_000, reason="2nd supplementary", actor=users["staff"]
+        line=line, new_amount_krw=6_000_000_000, reason="2nd supplementary", actor=budget_users["staff"]
     )
-    staff_body = _text(_client(users["staff"]).get(f"/budget/lines/{line.pk}/"))
+    staff_body = _text(_client(budget_users["staff"]).get(f"/budget/lines/{line.pk}/"))
     history = re.search(r'data-testid="amendment-table".*?</table>', staff_body, re.S).group(0)
     assert "₩5,000,000,000" in history and "₩6,000,000,000" in history and "2nd supplementary" in history
-    assert users["staff"].username in history
+    assert budget_users["staff"].username in history
     assert f'action="/budget/lines/{line.pk}/amend/"' in staff_body
-    member_body = _text(_client(users["lg"]).get(f"/budget/lines/{line.pk}/"))
+    member_body = _text(_client(budget_users["lg"]).get(f"/budget/lines/{line.pk}/"))
     assert "2nd supplementary" in member_body and "/amend/" not in member_body
 
 
-def test_amend_saves_the_amendment_and_redirects(users):
+def test_amend_saves_the_amendment_and_redirects(budget_users):
     line = _line("FY25-DATA")
-    client = _client(users["staff"])
+    client = _client(budget_users["staff"])
     response = client.post(
         f"/budget/lines/{line.pk}/amend/",
         {"new_amount_krw": "35,000,000,000", "reason": "second supplementary"},
@@ -248,10 +242,10 @@ def test_amend_saves_the_amendment_and_redirects(users):
         ({"new_amount_krw": "0", "reason": "x"}, "new_amount_krw", "must be positive"),
     ],
 )
-def test_amend_bad_input_is_shown_next_to_the_field_and_nothing_is_saved(users, data, field, message):
+def test_amend_bad_input_is_shown_next_to_the_field_and_nothing_is_saved(budget_users, data, field, message):
     line = _line("FY25-DATA")
     events = AuditEvent.objects.count()
-    response = _client(users["staff"]).post(f"/budget/lines/{line.pk}/amend/", data)
+    response = _client(budget_users["staff"]).post(f"/budget/lines/{line.pk}/amend/", data)
     body = _text(response)
     assert response.status_code == 200
     assert 'class="error-summary"' in body and f'<a href="#id_{field}">' in body
@@ -266,10 +260,10 @@ def test_amend_bad_input_is_shown_next_to_the_field_and_nothing_is_saved(users, 
     assert line.amount_krw == 30_000_000_000
 
 
-def test_amend_below_what_is_allocated_shows_the_service_error(users):
+def test_amend_below_what_is_allocated_shows_the_service_error(budget_users):
     line = _line("FY25-GPU-LEASE")
     body = _text(
-        _client(users["staff"]).post(
+        _client(budget_users["staff"]).post(
             f"/budget/lines/{line.pk}/amend/", {"new_amount_krw": "1000", "reason": "cut"}
         )
     )
@@ -278,8 +272,8 @@ def test_amend_below_what_is_allocated_shows_the_service_error(users):
     assert BudgetLineAmendment.objects.count() == 0
 
 
-def test_unknown_line_is_404(users):
-    assert _client(users["staff"]).get("/budget/lines/999999/").status_code == 404
+def test_unknown_line_is_404(budget_users):
+    assert _client(budget_users["staff"]).get("/budget/lines/999999/").status_code == 404
 
 
 # --- Allocations -------------------------------------------------------------------------------------
@@ -289,12 +283,12 @@ def _allocation_ids(body: str) -> list[int]:
     return [int(pk) for pk in re.findall(r'<th scope="row"><a href="/budget/allocations/(\d+)/">', body)]
 
 
-def test_allocation_list_shows_every_team_to_staff_and_only_their_own_to_members(users):
-    mine, theirs = _allocate(users, "LG"), _allocate(users, "UPSTAGE", amount=1_000_000_000)
-    staff_ids = _allocation_ids(_text(_client(users["staff"]).get("/budget/allocations/")))
+def test_allocation_list_shows_every_team_to_staff_and_only_their_own_to_members(budget_users):
+    mine, theirs = _allocate(budget_users, "LG"), _allocate(budget_users, "UPSTAGE", amount=1_000_000_000)
+    staff_ids = _allocation_ids(_text(_client(budget_users["staff"]).get("/budget/allocations/")))
     assert mine.pk in staff_ids and theirs.pk in staff_ids
     assert len(staff_ids) == Allocation.objects.count() == 10
-    member_body = _text(_client(users["lg"]).get("/budget/allocations/"))
+    member_body = _text(_client(budget_users["lg"]).get("/budget/allocations/"))
     member_ids = _allocation_ids(member_body)
     assert mine.pk in member_ids and theirs.pk not in member_ids
     assert set(member_ids) == set(
@@ -312,37 +306,39 @@ def test_allocation_list_shows_every_team_to_staff_and_only_their_own_to_members
         ("?active_on=2026-03-01&category=gpu", {"LG", "UPSTAGE", "MOTIF"}),
     ],
 )
-def test_allocation_list_filters_with_the_api_filterset(users, query, teams):
-    _allocate(users, "LG")
-    _allocate(users, "UPSTAGE", amount=1_000_000_000)
-    ids = _allocation_ids(_text(_client(users["auditor"]).get(f"/budget/allocations/{query}")))
+def test_allocation_list_filters_with_the_api_filterset(budget_users, query, teams):
+    _allocate(budget_users, "LG")
+    _allocate(budget_users, "UPSTAGE", amount=1_000_000_000)
+    ids = _allocation_ids(_text(_client(budget_users["auditor"]).get(f"/budget/allocations/{query}")))
     assert ids and {a.consortium.code for a in Allocation.objects.filter(pk__in=ids)} == teams
 
 
-def test_member_editing_the_url_to_another_teams_allocation_gets_404(users):
-    theirs = _allocate(users, "UPSTAGE")
-    mine = _allocate(users, "LG")
-    client = _client(users["lg"])
+def test_member_editing_the_url_to_another_teams_allocation_gets_404(budget_users):
+    theirs = _allocate(budget_users, "UPSTAGE")
+    mine = _allocate(budget_users, "LG")
+    client = _client(budget_users["lg"])
     assert client.get(f"/budget/allocations/{theirs.pk}/").status_code == 404
     assert client.get(f"/budget/allocations/{mine.pk}/").status_code == 200
-    execution = _record(theirs, users["upstage"])
+    execution = _record(theirs, budget_users["upstage"])
     assert client.get(f"/budget/executions/{execution.pk}/").status_code == 404
 
 
-def test_allocation_detail_shows_what_is_left_and_the_record_link(users):
-    allocation = _allocate(users)
-    _record(allocation, users["lg"], amount=1_500_000_000)
-    body = _text(_client(users["lg"]).get(f"/budget/allocations/{allocation.pk}/"))
+def test_allocation_detail_shows_what_is_left_and_the_record_link(budget_users):
+    allocation = _allocate(budget_users)
+    _record(allocation, budget_users["lg"], amount=1_500_000_000)
+    body = _text(_client(budget_users["lg"]).get(f"/budget/allocations/{allocation.pk}/"))
     assert re.search(r'data-testid="allocation-left">₩3,500,000,000<', body)
     assert f'href="/budget/executions/new/?allocation={allocation.pk}"' in body
-    auditor_body = _text(_client(users["auditor"]).get(f"/budget/allocations/{allocation.pk}/"))
+    auditor_body = _text(_client(budget_users["auditor"]).get(f"/budget/allocations/{allocation.pk}/"))
     assert "/budget/executions/new/" not in auditor_body
 
 
-def test_allocation_form_shows_the_room_under_the_line_and_the_team_cap(users):
-    _allocate(users, "LG", amount=4_000_000_000)
+def test_allocation_form_shows_the_room_under_the_line_and_the_team_cap(budget_users):
+    _allocate(budget_users, "LG", amount=4_000_000_000)
     line, team = _line("FY25-DATA"), _team("LG")
-    body = _text(_client(users["staff"]).get(f"/budget/allocations/new/?line={line.pk}&consortium={team.pk}"))
+    body = _text(
+        _client(budget_users["staff"]).get(f"/budget/allocations/new/?line={line.pk}&consortium={team.pk}")
+    )
     assert re.search(r'data-testid="room-line">₩26,000,000,000 ', body)
     assert re.search(r'data-testid="room-team">₩6,000,000,000 ', body)
     assert re.search(r'data-testid="room-max">₩6,000,000,000<', body)
@@ -352,9 +348,9 @@ def test_allocation_form_shows_the_room_under_the_line_and_the_team_cap(users):
     assert 'hx-trigger="change from:#id_line, change from:#id_consortium"' in body
 
 
-def test_room_partial_for_htmx(users):
+def test_room_partial_for_htmx(budget_users):
     line, team = _line("FY25-GPU-LEASE"), _team("MOTIF")
-    client = _client(users["staff"])
+    client = _client(budget_users["staff"])
     body = _text(
         client.get(f"/budget/allocations/room/?line={line.pk}&consortium={team.pk}", HTTP_HX_REQUEST="true")
     )
@@ -365,12 +361,12 @@ def test_room_partial_for_htmx(users):
     assert "Choose a budget line and a consortium" in empty
 
 
-def test_eliminated_team_is_not_offered_and_its_room_says_so(users):
-    body = _text(_client(users["staff"]).get("/budget/allocations/new/"))
+def test_eliminated_team_is_not_offered_and_its_room_says_so(budget_users):
+    body = _text(_client(budget_users["staff"]).get("/budget/allocations/new/"))
     options = re.search(r'<select name="consortium".*?</select>', body, re.S).group(0)
     assert "(LG)" in options and "(NCAI)" not in options and "(NAVER)" not in options
     room = _text(
-        _client(users["staff"]).get(
+        _client(budget_users["staff"]).get(
             f"/budget/allocations/room/?line={_line('FY25-DATA').pk}&consortium={_team('NCAI').pk}"
         )
     )
@@ -392,12 +388,12 @@ def _allocation_post(line="FY25-DATA", team="LG", **overrides):
     return data
 
 
-def test_staff_allocates_and_lands_on_the_new_allocation(users):
-    client = _client(users["staff"])
+def test_staff_allocates_and_lands_on_the_new_allocation(budget_users):
+    client = _client(budget_users["staff"])
     response = client.post("/budget/allocations/new/", _allocation_post())
     allocation = Allocation.objects.get(load_key="", consortium__code="LG")
     assert response.status_code == 302 and response["Location"] == f"/budget/allocations/{allocation.pk}/"
-    assert (allocation.amount_krw, allocation.created_by) == (3_000_000_000, users["staff"])
+    assert (allocation.amount_krw, allocation.created_by) == (3_000_000_000, budget_users["staff"])
     assert AuditEvent.objects.filter(object_type="budget.allocation", object_id=str(allocation.pk)).exists()
     assert "Allocated ₩3,000,000,000 of FY25-DATA to LG AI연구원 컨소시엄." in _text(
         client.get(response["Location"])
@@ -416,11 +412,13 @@ def test_staff_allocates_and_lands_on_the_new_allocation(users):
         ({"line": "FY25-GPU-LEASE"}, "gpu_model", "A GPU line needs the GPU model"),
     ],
 )
-def test_bad_allocation_shows_the_error_next_to_the_field_and_saves_nothing(users, overrides, field, message):
+def test_bad_allocation_shows_the_error_next_to_the_field_and_saves_nothing(
+    budget_users, overrides, field, message
+):
     if overrides.get("line"):
         overrides = {**overrides, "amount_krw": "1000"}
     before = (Allocation.objects.count(), AuditEvent.objects.count())
-    response = _client(users["staff"]).post("/budget/allocations/new/", _allocation_post(**overrides))
+    response = _client(budget_users["staff"]).post("/budget/allocations/new/", _allocation_post(**overrides))
     body = _text(response)
     assert response.status_code == 200
     assert f'<a href="#id_{field}">' in body
@@ -430,9 +428,9 @@ def test_bad_allocation_shows_the_error_next_to_the_field_and_saves_nothing(user
     assert 'data-testid="allocation-room"' in body
 
 
-def test_error_without_a_field_goes_to_the_summary(users):
+def test_error_without_a_field_goes_to_the_summary(budget_users):
     body = _text(
-        _client(users["staff"]).post(
+        _client(budget_users["staff"]).post(
             "/budget/allocations/new/", _allocation_post(gpu_model="B200", gpu_count="8")
         )
     )
@@ -455,16 +453,16 @@ def _execution_post(allocation, **overrides):
     return data
 
 
-def test_member_records_spending_with_evidence(users):
-    allocation = _allocate(users)
-    client = _client(users["lg"])
+def test_member_records_spending_with_evidence(budget_users):
+    allocation = _allocate(budget_users)
+    client = _client(budget_users["lg"])
     evidence = SimpleUploadedFile("invoice.pdf", PDF, content_type="application/pdf")
     response = client.post("/budget/executions/new/", {**_execution_post(allocation), "evidence": evidence})
     execution = Execution.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/budget/executions/{execution.pk}/"
     assert (execution.status, execution.recorded_by, execution.evidence_name) == (
         Execution.Status.PENDING,
-        users["lg"],
+        budget_users["lg"],
         "invoice.pdf",
     )
     body = _text(client.get(response["Location"]))
@@ -473,12 +471,15 @@ def test_member_records_spending_with_evidence(users):
     download = client.get(f"/budget/executions/{execution.pk}/evidence/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
     assert 'filename="invoice.pdf"' in download["Content-Disposition"]
-    assert _client(users["upstage"]).get(f"/budget/executions/{execution.pk}/evidence/").status_code == 404
+    assert (
+        _client(budget_users["upstage"]).get(f"/budget/executions/{execution.pk}/evidence/").status_code
+        == 404
+    )
 
 
-def test_members_choose_only_their_own_allocations(users):
-    mine, theirs = _allocate(users, "LG"), _allocate(users, "UPSTAGE")
-    client = _client(users["lg"])
+def test_members_choose_only_their_own_allocations(budget_users):
+    mine, theirs = _allocate(budget_users, "LG"), _allocate(budget_users, "UPSTAGE")
+    client = _client(budget_users["lg"])
     body = _text(client.get("/budget/executions/new/"))
     options = re.search(r'<select name="allocation".*?</select>', body, re.S).group(0)
     assert f'value="{mine.pk}"' in options and f'value="{theirs.pk}"' not in options
@@ -497,24 +498,24 @@ def test_members_choose_only_their_own_allocations(users):
         ({"spent_on": ""}, "spent_on", "This field is required."),
     ],
 )
-def test_bad_spending_shows_the_error_and_saves_nothing(users, overrides, field, message):
-    allocation = _allocate(users)
+def test_bad_spending_shows_the_error_and_saves_nothing(budget_users, overrides, field, message):
+    allocation = _allocate(budget_users)
     data = _execution_post(allocation, **{k: v for k, v in overrides.items() if k != "evidence"})
     if "evidence" in overrides:
         name, content = overrides["evidence"]
         data["evidence"] = SimpleUploadedFile(name, content)
     events = AuditEvent.objects.count()
-    body = _text(_client(users["lg"]).post("/budget/executions/new/", data))
+    body = _text(_client(budget_users["lg"]).post("/budget/executions/new/", data))
     assert message in re.search(rf'id="id_{field}-error">([^<]+)<', body).group(1)
     assert f'<a href="#id_{field}">' in body
     assert not Execution.objects.exists() and AuditEvent.objects.count() == events
 
 
-def test_staff_approve_from_the_list_but_not_what_they_recorded(users):
-    allocation = _allocate(users)
-    by_member = _record(allocation, users["lg"], description="by member")
-    by_staff = _record(allocation, users["staff"], amount=500_000_000, description="by staff")
-    client = _client(users["staff"])
+def test_staff_approve_from_the_list_but_not_what_they_recorded(budget_users):
+    allocation = _allocate(budget_users)
+    by_member = _record(allocation, budget_users["lg"], description="by member")
+    by_staff = _record(allocation, budget_users["staff"], amount=500_000_000, description="by staff")
+    client = _client(budget_users["staff"])
     body = _text(client.get("/budget/executions/"))
     assert f'action="/budget/executions/{by_member.pk}/approve/"' in body
     assert f'action="/budget/executions/{by_staff.pk}/approve/"' not in body
@@ -524,7 +525,7 @@ def test_staff_approve_from_the_list_but_not_what_they_recorded(users):
     )
     assert response.status_code == 302 and response["Location"] == "/budget/executions/?status=pending"
     by_member.refresh_from_db()
-    assert (by_member.status, by_member.decided_by) == (Execution.Status.APPROVED, users["staff"])
+    assert (by_member.status, by_member.decided_by) == (Execution.Status.APPROVED, budget_users["staff"])
     # The recorder forcing it anyway gets the service's four-eyes error, and nothing changes.
     body = _text(client.post(f"/budget/executions/{by_staff.pk}/approve/", {"note": ""}))
     summary = re.search(r'<div class="error-summary".*?</div>', body, re.S).group(0)
@@ -532,22 +533,22 @@ def test_staff_approve_from_the_list_but_not_what_they_recorded(users):
     by_staff.refresh_from_db()
     assert by_staff.status == Execution.Status.PENDING
     # Another staff member may.
-    _client(users["staff2"]).post(f"/budget/executions/{by_staff.pk}/approve/", {})
+    _client(budget_users["staff2"]).post(f"/budget/executions/{by_staff.pk}/approve/", {})
     by_staff.refresh_from_db()
     assert by_staff.status == Execution.Status.APPROVED
 
 
-def test_approve_refuses_an_open_redirect(users):
-    execution = _record(_allocate(users), users["lg"])
-    response = _client(users["staff"]).post(
+def test_approve_refuses_an_open_redirect(budget_users):
+    execution = _record(_allocate(budget_users), budget_users["lg"])
+    response = _client(budget_users["staff"]).post(
         f"/budget/executions/{execution.pk}/approve/", {"next": "https://evil.example/"}
     )
     assert response["Location"] == f"/budget/executions/{execution.pk}/"
 
 
-def test_reject_needs_a_reason(users):
-    execution = _record(_allocate(users), users["lg"])
-    client = _client(users["staff"])
+def test_reject_needs_a_reason(budget_users):
+    execution = _record(_allocate(budget_users), budget_users["lg"])
+    client = _client(budget_users["staff"])
     body = _text(client.post(f"/budget/executions/{execution.pk}/reject/", {"reason": "  "}))
     assert "This field is required." in re.search(r'id="id_reason-error">([^<]+)<', body).group(1)
     execution.refresh_from_db()
@@ -560,47 +561,49 @@ def test_reject_needs_a_reason(users):
     assert "This spending was already rejected." in body
 
 
-def test_execution_list_filters_and_export_links_carry_them(users):
-    allocation = _allocate(users)
-    approved = _record(allocation, users["lg"], description="approved one")
-    services.execution_approve(execution=approved, actor=users["staff"])
-    pending = _record(allocation, users["lg"], amount=300_000_000, description="pending one")
-    body = _text(_client(users["auditor"]).get("/budget/executions/?status=pending&consortium=LG&page=1"))
+def test_execution_list_filters_and_export_links_carry_them(budget_users):
+    allocation = _allocate(budget_users)
+    approved = _record(allocation, budget_users["lg"], description="approved one")
+    services.execution_approve(execution=approved, actor=budget_users["staff"])
+    pending = _record(allocation, budget_users["lg"], amount=300_000_000, description="pending one")
+    body = _text(
+        _client(budget_users["auditor"]).get("/budget/executions/?status=pending&consortium=LG&page=1")
+    )
     ids = re.findall(r'<th scope="row"><a href="/budget/executions/(\d+)/">', body)
     assert ids == [str(pending.pk)]
     links = re.search(r'data-testid="export-links".*?</p>', body, re.S).group(0)
     for fmt in ("csv", "xlsx", "json"):
         assert f'href="/api/v1/exports/budget-execution.{fmt}?consortium=LG&amp;status=pending"' in links
     assert "/approve/" not in body  # auditors read only
-    member_body = _text(_client(users["lg"]).get("/budget/executions/"))
+    member_body = _text(_client(budget_users["lg"]).get("/budget/executions/"))
     assert 'data-testid="export-links"' not in member_body  # exports are for staff and auditors
 
 
-def test_execution_list_only_shows_a_members_own_team(users):
-    _record(_allocate(users, "UPSTAGE"), users["upstage"], description="theirs")
-    _record(_allocate(users, "LG"), users["lg"], description="ours")
-    body = _text(_client(users["lg"]).get("/budget/executions/"))
+def test_execution_list_only_shows_a_members_own_team(budget_users):
+    _record(_allocate(budget_users, "UPSTAGE"), budget_users["upstage"], description="theirs")
+    _record(_allocate(budget_users, "LG"), budget_users["lg"], description="ours")
+    body = _text(_client(budget_users["lg"]).get("/budget/executions/"))
     assert "ours" in body and "theirs" not in body
 
 
 # --- GPU usage ---------------------------------------------------------------------------------------
 
 
-def _usage(users, team: str, who: str, body: str):
+def _usage(budget_users, team: str, who: str, body: str):
     return services.gpu_usage_upload(
-        consortium=_team(team), file=SimpleUploadedFile("usage.csv", body.encode()), actor=users[who]
+        consortium=_team(team), file=SimpleUploadedFile("usage.csv", body.encode()), actor=budget_users[who]
     )
 
 
-def test_gpu_usage_per_team_per_month(users):
+def test_gpu_usage_per_team_per_month(budget_users):
     _usage(
-        users,
+        budget_users,
         "LG",
         "lg",
         "month,gpu_model,gpu_hours\n2026-01,B200,1000.5\n2026-01,H100,200\n2026-02,B200,50\n",
     )
-    _usage(users, "UPSTAGE", "upstage", "month,gpu_model,gpu_hours\n2026-01,B200,700\n")
-    body = _text(_client(users["staff"]).get("/budget/gpu-usage/"))
+    _usage(budget_users, "UPSTAGE", "upstage", "month,gpu_model,gpu_hours\n2026-01,B200,700\n")
+    body = _text(_client(budget_users["staff"]).get("/budget/gpu-usage/"))
     table = re.search(r'data-testid="gpu-usage-table".*?</table>', body, re.S).group(0)
     assert re.findall(r'<th scope="col" class="num">([^<]+)</th>', table) == [
         "LG AI연구원 컨소시엄",
@@ -610,27 +613,27 @@ def test_gpu_usage_per_team_per_month(users):
     january = re.search(r"2026-01</th>(.*?)</tr>", table, re.S).group(1)
     assert re.findall(r'<td class="num">([^<]+)</td>', january) == ["1,200.50", "700.00", "1,900.50"]
     assert 'href="/api/v1/exports/gpu-usage.csv"' in body
-    member_body = _text(_client(users["lg"]).get("/budget/gpu-usage/"))
+    member_body = _text(_client(budget_users["lg"]).get("/budget/gpu-usage/"))
     assert "업스테이지 컨소시엄" not in member_body and "1,200.50" in member_body
     filtered = _text(
-        _client(users["auditor"]).get("/budget/gpu-usage/?consortium=UPSTAGE&month_after=2026-01-01")
+        _client(budget_users["auditor"]).get("/budget/gpu-usage/?consortium=UPSTAGE&month_after=2026-01-01")
     )
     assert "LG AI연구원 컨소시엄</th>" not in filtered
     assert 'href="/api/v1/exports/gpu-usage.json?consortium=UPSTAGE&amp;month_after=2026-01-01"' in filtered
     assert GpuUsageEntry.objects.count() == 4
 
 
-def test_gpu_usage_links_to_the_upload_page_only_if_it_exists(users):
+def test_gpu_usage_links_to_the_upload_page_only_if_it_exists(budget_users):
     from django.urls import Resolver404, resolve
 
-    body = _text(_client(users["lg"]).get("/budget/gpu-usage/"))
+    body = _text(_client(budget_users["lg"]).get("/budget/gpu-usage/"))
     try:
         resolve("/evaluations/upload/")
     except Resolver404:
         assert "/evaluations/upload/" not in body
     else:
         assert 'href="/evaluations/upload/"' in body
-    assert "/evaluations/upload/" not in _text(_client(users["staff"]).get("/budget/gpu-usage/"))
+    assert "/evaluations/upload/" not in _text(_client(budget_users["staff"]).get("/budget/gpu-usage/"))
 
 
 # --- Filter forms ------------------------------------------------------------------------------------
@@ -689,22 +692,22 @@ def test_filter_labels_are_the_pages_words_not_the_apis(users):
 # --- Query budgets -----------------------------------------------------------------------------------
 
 
-def _grow(users, rounds: int) -> None:
+def _grow(budget_users, rounds: int) -> None:
     """More allocations, spending and usage, to show the pages' query counts do not depend on them."""
     for i in range(rounds):
         for team in ("LG", "UPSTAGE"):
-            allocation = _allocate(users, team, amount=100_000_000 + i)
-            execution = _record(allocation, users["staff"], amount=1_000_000, description=f"row {i}")
+            allocation = _allocate(budget_users, team, amount=100_000_000 + i)
+            execution = _record(allocation, budget_users["staff"], amount=1_000_000, description=f"row {i}")
             if i % 2:
-                services.execution_approve(execution=execution, actor=users["staff2"])
+                services.execution_approve(execution=execution, actor=budget_users["staff2"])
 
 
 @pytest.mark.parametrize(
     "path",
     ["/budget/", "/budget/allocations/", "/budget/executions/", "/budget/gpu-usage/", "LINE", "ALLOCATION"],
 )
-def test_budget_pages_query_count_does_not_grow_with_rows(users, django_assert_max_num_queries, path):
-    client = _client(users["staff"])
+def test_budget_pages_query_count_does_not_grow_with_rows(budget_users, django_assert_max_num_queries, path):
+    client = _client(budget_users["staff"])
 
     def url():
         if path == "LINE":
@@ -713,11 +716,11 @@ def test_budget_pages_query_count_does_not_grow_with_rows(users, django_assert_m
             return f"/budget/allocations/{Allocation.objects.filter(load_key='').order_by('pk').first().pk}/"
         return path
 
-    _grow(users, 1)
+    _grow(budget_users, 1)
     target = url()
     client.get(target)  # warm the session and role caches
     with django_assert_max_num_queries(10) as small:
         assert client.get(target).status_code == 200
-    _grow(users, 8)
+    _grow(budget_users, 8)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(target).status_code == 200

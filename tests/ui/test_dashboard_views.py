@@ -27,11 +27,6 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
 def _client(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -44,7 +39,7 @@ def _text(response) -> str:
 
 
 @pytest.fixture
-def users(make_user, kai_program):
+def dashboard_users(make_user, kai_program):
     # What the worker does after the program is loaded (on-commit tasks never run inside a test transaction).
     for phase in Phase.objects.filter(standings_generation__gt=0):
         standings_recompute(phase_id=phase.pk, trigger="program file load")
@@ -90,8 +85,8 @@ def _bump(phase: Phase) -> None:
 
 
 @pytest.mark.parametrize("who", ["staff", "auditor", "evaluator"])
-def test_staff_auditors_and_evaluators_see_the_current_phases_working_table(users, who):
-    body = _text(_client(users[who]).get("/"))
+def test_staff_auditors_and_evaluators_see_the_current_phases_working_table(dashboard_users, who):
+    body = _text(_client(dashboard_users[who]).get("/"))
     section = _section(body, "standings")
     assert "Standings: 2차 단계평가" in section
     assert "Working table: outcomes are provisional until the phase is finalized" in section
@@ -127,8 +122,8 @@ def test_staff_auditors_and_evaluators_see_the_current_phases_working_table(user
     assert 'data-testid="standings-withheld"' not in section
 
 
-def test_members_do_not_see_working_standings_but_the_last_final_table(users):
-    body = _text(_client(users["lg"]).get("/"))
+def test_members_do_not_see_working_standings_but_the_last_final_table(dashboard_users):
+    body = _text(_client(dashboard_users["lg"]).get("/"))
     section = _section(body, "standings")
     assert "Final standings: 1차 단계평가" in section and "Standings: 2차 단계평가" not in section
     assert "The working standings of 2차 단계평가 are internal until the phase is finalized" in section
@@ -147,11 +142,11 @@ def test_members_do_not_see_working_standings_but_the_last_final_table(users):
     assert chart["unit"] == "points" and chart["labels"][0] == "LG AI연구원 컨소시엄"
     assert chart["datasets"][0]["data"] == [90.2, 80.4, 79.2, 78.6, 70.2]
     # The polling endpoint applies the same rule.
-    partial = _text(_client(users["lg"]).get("/dashboard/standings/", HTTP_HX_REQUEST="true"))
+    partial = _text(_client(dashboard_users["lg"]).get("/dashboard/standings/", HTTP_HX_REQUEST="true"))
     assert "Final standings: 1차 단계평가" in partial and "<html" not in partial
 
 
-def test_frontier_ratio_threshold_and_official_mark_are_shown(users):
+def test_frontier_ratio_threshold_and_official_mark_are_shown(dashboard_users):
     phase = _p2()
     _bump(phase)
     lg, motif = Consortium.objects.get(code="LG"), Consortium.objects.get(code="MOTIF")
@@ -188,7 +183,7 @@ def test_frontier_ratio_threshold_and_official_mark_are_shown(users):
         cut_count=0,
         is_official=True,
     )
-    section = _section(_text(_client(users["staff"]).get("/")), "standings")
+    section = _section(_text(_client(dashboard_users["staff"]).get("/")), "standings")
     rows = _rows(section)
     assert rows[0][7:] == ["97.1%", "✓ Yes", "✓ Passed"]
     assert rows[1][2] == "Disqualified by gate Ranked but ineligible" and rows[1][7:9] == ["91%", "✗ No"]
@@ -199,9 +194,9 @@ def test_frontier_ratio_threshold_and_official_mark_are_shown(users):
 # --- Freshness and the recomputing state -------------------------------------------------------------
 
 
-def test_fresh_snapshot_shows_when_it_was_computed_and_does_not_poll(users):
+def test_fresh_snapshot_shows_when_it_was_computed_and_does_not_poll(dashboard_users):
     snapshot = StandingsSnapshot.objects.filter(phase=_p2()).latest()
-    body = _text(_client(users["staff"]).get("/"))
+    body = _text(_client(dashboard_users["staff"]).get("/"))
     section = _section(body, "standings")
     seoul = timezone.localtime(snapshot.computed_at, timezone=dt.timezone(dt.timedelta(hours=9)))
     assert f"Computed at {seoul:%Y-%m-%d %H:%M:%S} KST" in section
@@ -209,11 +204,11 @@ def test_fresh_snapshot_shows_when_it_was_computed_and_does_not_poll(users):
     assert "hx-trigger" not in section and 'data-testid="recomputing"' not in section
 
 
-def test_stale_snapshot_shows_recomputing_and_polls_until_the_new_table_arrives(users):
+def test_stale_snapshot_shows_recomputing_and_polls_until_the_new_table_arrives(dashboard_users):
     phase = _p2()
     _bump(phase)
     _bump(phase)
-    client = _client(users["staff"])
+    client = _client(dashboard_users["staff"])
     section = _section(_text(client.get("/")), "standings")
     assert 'hx-get="/dashboard/standings/" hx-trigger="every 3s" hx-swap="outerHTML"' in section
     recomputing = re.search(
@@ -241,10 +236,10 @@ def test_stale_snapshot_shows_recomputing_and_polls_until_the_new_table_arrives(
     assert "inputs generation 3" in partial
 
 
-def test_first_table_pending_polls_too(users):
+def test_first_table_pending_polls_too(dashboard_users):
     phase = _p2()
     StandingsSnapshot.objects.filter(phase=phase).delete()
-    section = _section(_text(_client(users["staff"]).get("/")), "standings")
+    section = _section(_text(_client(dashboard_users["staff"]).get("/")), "standings")
     assert 'hx-trigger="every 3s"' in section
     assert "Waiting for the standings worker to compute the first table of this phase" in section
 
@@ -264,8 +259,8 @@ def _budget_cells(section: str, category: str) -> list[str]:
 
 
 @pytest.mark.parametrize("who", ["staff", "auditor"])
-def test_staff_and_auditors_see_budget_per_category_every_team_and_gpus(users, who):
-    body = _text(_client(users[who]).get("/"))
+def test_staff_and_auditors_see_budget_per_category_every_team_and_gpus(dashboard_users, who):
+    body = _text(_client(dashboard_users[who]).get("/"))
     budget = _section(body, "dashboard-budget")
     # amount, allocated, executed, pending, remaining
     assert _budget_cells(budget, "GPU") == [
@@ -304,17 +299,17 @@ def test_staff_and_auditors_see_budget_per_category_every_team_and_gpus(users, w
     assert "No spending has been recorded yet." in budget and "burn-chart" not in body
 
 
-def test_members_see_program_lines_but_only_their_own_teams_support(users):
+def test_members_see_program_lines_but_only_their_own_teams_support(dashboard_users):
     allocation = budget_services.allocation_create(
         line=BudgetLine.objects.get(code="FY25-DATA"),
         consortium=Consortium.objects.get(code="UPSTAGE"),
         amount_krw=2_000_000_000,
         period_start=D(2025, 9, 1),
         period_end=D(2025, 12, 31),
-        actor=users["staff"],
+        actor=dashboard_users["staff"],
     )
     assert allocation.pk
-    body = _text(_client(users["lg"]).get("/"))
+    body = _text(_client(dashboard_users["lg"]).get("/"))
     budget = _section(body, "dashboard-budget")
     assert "Program-wide figures per category (all teams together)" in budget
     support = re.search(r'data-testid="support-table".*?</table>', budget, re.S).group(0)
@@ -323,8 +318,8 @@ def test_members_see_program_lines_but_only_their_own_teams_support(users):
     assert [d["label"] for d in _chart(body, "gpu-chart")["datasets"]] == ["LG AI연구원 컨소시엄"]
 
 
-def test_evaluators_see_no_budget(users):
-    body = _text(_client(users["evaluator"]).get("/"))
+def test_evaluators_see_no_budget(dashboard_users):
+    body = _text(_client(dashboard_users["evaluator"]).get("/"))
     budget = _section(body, "dashboard-budget")
     assert "Budget figures are not shown to your role." in budget
     assert (
@@ -332,8 +327,8 @@ def test_evaluators_see_no_budget(users):
     )
 
 
-def test_a_new_allocation_and_spending_change_the_figures_at_once(users):
-    client = _client(users["staff"])
+def test_a_new_allocation_and_spending_change_the_figures_at_once(dashboard_users):
+    client = _client(dashboard_users["staff"])
     body = _text(client.get("/"))  # fills the cache
     assert _budget_cells(_section(body, "dashboard-budget"), "Data purchase")[1] == "₩0"
     allocation = budget_services.allocation_create(
@@ -342,22 +337,22 @@ def test_a_new_allocation_and_spending_change_the_figures_at_once(users):
         amount_krw=5_000_000_000,
         period_start=D(2025, 9, 1),
         period_end=D(2025, 12, 31),
-        actor=users["staff"],
+        actor=dashboard_users["staff"],
     )
     execution = budget_services.execution_record(
         allocation=allocation,
         spent_on=D(2025, 10, 5),
         amount_krw=700_000_000,
         description="x",
-        actor=users["lg"],
+        actor=dashboard_users["lg"],
     )
-    budget_services.execution_approve(execution=execution, actor=users["staff"])
+    budget_services.execution_approve(execution=execution, actor=dashboard_users["staff"])
     budget_services.execution_record(
         allocation=allocation,
         spent_on=D(2025, 11, 5),
         amount_krw=300_000_000,
         description="y",
-        actor=users["lg"],
+        actor=dashboard_users["lg"],
     )
     body = _text(client.get("/"))
     budget = _section(body, "dashboard-budget")
@@ -378,9 +373,9 @@ def test_a_new_allocation_and_spending_change_the_figures_at_once(users):
 
 
 @pytest.mark.parametrize("who", ["staff", "lg", "evaluator", "auditor"])
-def test_dashboard_has_no_inline_script_or_style(users, who):
+def test_dashboard_has_no_inline_script_or_style(dashboard_users, who):
     _bump(_p2())  # the polling state too
-    body = _text(_client(users[who]).get("/"))
+    body = _text(_client(dashboard_users[who]).get("/"))
     assert " style=" not in body and "<style" not in body
     for tag in re.findall(r"<script[^>]*>", body):
         assert ' src="/static/' in tag or 'type="application/json"' in tag, tag
@@ -390,7 +385,7 @@ def test_dashboard_has_no_inline_script_or_style(users, who):
 # --- Query budgets -----------------------------------------------------------------------------------
 
 
-def _grow(users, teams: int) -> None:
+def _grow(dashboard_users, teams: int) -> None:
     """More teams with allocations, spending and standings rows than the real program."""
     from consortia.models import Organization, Partnership
 
@@ -409,16 +404,16 @@ def _grow(users, teams: int) -> None:
             amount_krw=10_000_000 + i,
             period_start=D(2025, 9, 1),
             period_end=D(2025, 12, 31),
-            actor=users["staff"],
+            actor=dashboard_users["staff"],
         )
         execution = budget_services.execution_record(
             allocation=allocation,
             spent_on=D(2025, 9 + i % 4, 1),
             amount_krw=1_000,
             description="x",
-            actor=users["staff"],
+            actor=dashboard_users["staff"],
         )
-        budget_services.execution_approve(execution=execution, actor=users["staff2"])
+        budget_services.execution_approve(execution=execution, actor=dashboard_users["staff2"])
     snapshot = StandingsSnapshot.objects.filter(phase=_p2()).latest()
     extra = [
         {**snapshot.table[0], "consortium_id": team.pk, "label": team.code}
@@ -429,15 +424,15 @@ def _grow(users, teams: int) -> None:
 
 @pytest.mark.parametrize(("who", "path"), [("staff", "/"), ("lg", "/"), ("staff", "/dashboard/standings/")])
 def test_dashboard_query_count_does_not_grow_with_teams_and_spending(
-    users, django_assert_max_num_queries, who, path
+    dashboard_users, django_assert_max_num_queries, who, path
 ):
-    client = _client(users[who])
-    _grow(users, 1)
+    client = _client(dashboard_users[who])
+    _grow(dashboard_users, 1)
     client.get(path)
     cache.clear()  # measure the uncached path (the summary is computed again)
     with django_assert_max_num_queries(25) as small:
         assert client.get(path).status_code == 200
-    _grow(users, 6)
+    _grow(dashboard_users, 6)
     cache.clear()
     with django_assert_max_num_queries(len(small.captured_queries)):
         body = _text(client.get(path))

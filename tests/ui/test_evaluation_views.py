@@ -2,7 +2,8 @@
 bad input shows errors and stores nothing, that a stale score-sheet save shows both versions, and query
 budgets that do not grow with the number of rows.
 
-``complete_p2`` (a phase whose every input is in, moved to evaluating) is also used by the browser tests."""
+``complete_p2`` (tests/p2_data.py: a phase whose every input is in, moved to evaluating) is also used by the
+browser tests."""
 
 from __future__ import annotations
 
@@ -22,97 +23,18 @@ from evaluations.models import (
     GateResult,
     PanelResult,
     Phase,
-    PhaseBenchmark,
-    ReferenceScore,
     ResultUpload,
     RubricComponent,
-    RubricCriterion,
     RubricGate,
     ScoreSheet,
 )
+from tests.p2_data import EVALUATOR_ORG, LEADS, complete_p2, expert_criteria, results_csv, team
 
 pytestmark = pytest.mark.django_db
-
-LEADS = {"LG": "LG AI Research", "SKT": "SK Telecom", "UPSTAGE": "Upstage", "MOTIF": "Motif Technologies"}
-# Share of DeepSeek-V3.2's reference score each team reaches on every benchmark, expert points
-# (technology, originality_depth, results) and user-panel points: MOTIF comes last and is cut.
-P2_PLAN = {
-    "LG": (Decimal("1.0"), ("14", "9", "9"), "24"),
-    "SKT": (Decimal("0.95"), ("12", "8", "8"), "20"),
-    "UPSTAGE": (Decimal("0.9"), ("11", "8", "8"), "20"),
-    "MOTIF": (Decimal("0.8"), ("10", "7", "7"), "15"),
-}
-EVALUATOR_ORG = "National Information Society Agency"
-
-
-def team(code: str) -> Consortium:
-    return Consortium.objects.get(code=code)
 
 
 def p2() -> Phase:
     return Phase.objects.get(code="P2")
-
-
-def expert_criteria(phase: Phase) -> list[RubricCriterion]:
-    return list(
-        RubricCriterion.objects.filter(component__phase=phase, component__key="expert").order_by("order")
-    )
-
-
-def results_csv(code: str, phase: Phase) -> bytes:
-    """A clean results file for ``code``: its share of the target model's score on every benchmark."""
-    share = P2_PLAN[code][0]
-    lines = ["benchmark,score,model_version,notes"]
-    for entry in PhaseBenchmark.objects.filter(phase=phase).select_related("benchmark"):
-        reference = ReferenceScore.objects.get(
-            benchmark=entry.benchmark, reference_model="DeepSeek-V3.2"
-        ).score
-        lines.append(f"{entry.benchmark.code},{(reference * share).quantize(Decimal('0.01'))},v1,")
-    return ("\n".join(lines) + "\n").encode()
-
-
-def complete_p2(*, staff, members: dict, evaluators: dict) -> dict[str, ScoreSheet]:
-    """Every input of P2 through the services: a results file per team, the phase moved to evaluating,
-    one submitted sheet per team, user-panel points and the originality gate passed."""
-    phase = p2()
-    for code, member in members.items():
-        services.result_upload_create(
-            phase=phase,
-            consortium=team(code),
-            file=SimpleUploadedFile(f"{code}.csv", results_csv(code, phase)),
-            actor=member,
-        )
-    services.phase_begin_evaluation(phase=phase, actor=staff)
-    phase = p2()
-    criteria = expert_criteria(phase)
-    user_component = RubricComponent.objects.get(phase=phase, key="user")
-    gate = RubricGate.objects.get(phase=phase, key="originality")
-    sheets = {}
-    for code, (_share, expert, user_points) in P2_PLAN.items():
-        evaluator = evaluators[code]
-        assignment = services.evaluator_assign(
-            phase=phase, consortium=team(code), evaluator=evaluator, actor=staff
-        )
-        sheet = ScoreSheet.objects.get(assignment=assignment)
-        sheets[code] = services.score_sheet_save(
-            sheet=sheet,
-            actor=evaluator,
-            expected_version=sheet.version,
-            scores=[
-                services.ScoreInput(c.pk, Decimal(p), "ok") for c, p in zip(criteria, expert, strict=True)
-            ],
-            submit=True,
-        )
-        services.panel_result_record(
-            phase=phase,
-            consortium=team(code),
-            component=user_component,
-            points=Decimal(user_points),
-            panel_size=49,
-            actor=staff,
-        )
-        services.gate_result_record(gate=gate, consortium=team(code), passed=True, reason="", actor=staff)
-    return sheets
 
 
 # --- fixtures --------------------------------------------------------------------------------------
@@ -136,11 +58,6 @@ def as_role(english, make_user, kai_program):
         return user
 
     return login
-
-
-@pytest.fixture
-def staff(make_user, kai_program):
-    return make_user(Role.MINISTRY_STAFF)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from budget.models import BudgetLine
 from common.loading import ProgramFileError
 from consortia.models import Consortium, FoundationModel, Organization, Partnership, Program
 from evaluations.models import Benchmark, Phase
-from portal.program_loader import program_file_read, program_load
+from tests.shipped_program import program_file_read, program_load
 
 pytestmark = pytest.mark.django_db
 

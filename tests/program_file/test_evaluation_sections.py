@@ -11,7 +11,7 @@ from common.loading import ProgramFileError
 from evaluations import standings as pure
 from evaluations.models import GateResult, PanelResult, Phase, PhaseParticipant, RubricComponent, RubricGate
 from evaluations.selectors import standings_inputs
-from portal.program_loader import program_load
+from tests.shipped_program import program_load
 
 pytestmark = pytest.mark.django_db
 

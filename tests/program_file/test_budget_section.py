@@ -11,7 +11,7 @@ from budget.models import Allocation, BudgetLine, CategoryCap, GpuNote, Referenc
 from budget.selectors import budget_line_figures, gpu_by_team_over_time
 from common.loading import ProgramFileError
 from common.models import AuditEvent
-from portal.program_loader import program_load
+from tests.shipped_program import program_load
 
 pytestmark = pytest.mark.django_db
 
