@@ -315,12 +315,9 @@ def assignment_list_visible_to(*, user) -> QuerySet[EvaluatorAssignment]:
     )
 
 
-OUTCOME_LABELS = {
-    pure.Outcome.ADVANCES: PhaseParticipant.Outcome.ADVANCES.label,
-    pure.Outcome.ELIMINATED_ON_POINTS: PhaseParticipant.Outcome.ELIMINATED_ON_POINTS.label,
-    pure.Outcome.DISQUALIFIED_BY_GATE: PhaseParticipant.Outcome.DISQUALIFIED_BY_GATE.label,
-    pure.Outcome.NOT_RANKED: PhaseParticipant.Outcome.NOT_RANKED.label,
-}
+def outcome_label(outcome: pure.Outcome) -> str:
+    """The outcome's name in the active language."""
+    return str(PhaseParticipant.Outcome(outcome).label)
 
 
 def missing_item_text(item: dict) -> str:

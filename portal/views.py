@@ -23,10 +23,10 @@ from consortia.selectors import user_affiliation
 from consortia.ui_selectors import consortium_list_for_ui, program_current
 from evaluations.models import Phase, RubricComponent, RubricGate
 from evaluations.permissions import can_view_working_standings
-from evaluations.selectors import OUTCOME_LABELS, missing_item_text, standings_official_for
+from evaluations.selectors import missing_item_text, outcome_label, standings_official_for
 from evaluations.standings import Outcome as StandingsOutcome
 from portal.dashboard import dashboard_summary
-from portal.timeline import Outcome, program_timeline
+from portal.timeline import TimelineStatus, program_timeline
 
 
 @require_GET
@@ -159,7 +159,7 @@ def _standings_row(row: dict, components, gates) -> dict:
         "gates": [passed.get(key) for key, _name in gates],
         "rank": row["rank"],
         "outcome": outcome.value,
-        "outcome_label": OUTCOME_LABELS[outcome],
+        "outcome_label": outcome_label(outcome),
         # Failing a gate does not take a team out of the ranking; it is shown, not hidden.
         "ranked_but_ineligible": outcome == StandingsOutcome.DISQUALIFIED_BY_GATE and row["rank"] is not None,
         "missing": [missing_item_text(item) for item in row["missing"]],
@@ -311,7 +311,11 @@ def _teams_chart(timeline) -> dict:
             {
                 "label": _("Teams that actually advanced"),
                 "data": [
-                    sum(1 for t in entry.teams if t.outcome in (Outcome.ADVANCED, Outcome.SELECTED))
+                    sum(
+                        1
+                        for t in entry.teams
+                        if t.status in (TimelineStatus.ADVANCED, TimelineStatus.SELECTED)
+                    )
                     if entry.phase.status == "finalized"
                     else None
                     for entry in evaluated

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from evaluations import standings as pure
-from evaluations.selectors import OUTCOME_LABELS, missing_item_text
+from evaluations.selectors import missing_item_text
+from evaluations.selectors import outcome_label as _label
 
 
 def _dec(value) -> Decimal | None:
@@ -23,7 +24,7 @@ def display_rows(rows: list[dict], *, component_keys: list[str], team_names: dic
                 "code": row["label"],
                 "name": team_names.get(row["label"], row["label"]),
                 "outcome": outcome.value,
-                "outcome_label": OUTCOME_LABELS[outcome],
+                "outcome_label": _label(outcome),
                 "points": [points.get(key) for key in component_keys],
                 "total": _dec(row.get("total")),
                 "frontier_ratio": _dec(row.get("frontier_ratio")),
@@ -36,4 +37,4 @@ def display_rows(rows: list[dict], *, component_keys: list[str], team_names: dic
 
 
 def outcome_label(value: str) -> str:
-    return str(OUTCOME_LABELS[pure.Outcome(value)])
+    return _label(pure.Outcome(value))
