@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -146,7 +146,7 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
                 "phase": locked.code,
                 "rank": row.rank,
                 "total": row.total,
-                "gates": ", ".join(key for key, passed in row.gates if passed is False),
+                "gates": ", ".join(g.key for g in row.gates if g.passed is False),
             }
             consortium_mark_departed(
                 consortium=team,
@@ -199,8 +199,8 @@ class WhatIf:
         return not any(s.changes for s in self.sensitivity)
 
 
-def _labelled(changes, labels: Mapping[int, str]) -> list[tuple[str, str, str]]:
-    return [(labels[cid], old.value, new.value) for cid, old, new in changes]
+def _labelled(changes: Iterable[pure.OutcomeChange], labels: Mapping[int, str]) -> list[tuple[str, str, str]]:
+    return [(labels[c.consortium_id], c.before.value, c.after.value) for c in changes]
 
 
 def standings_what_if(

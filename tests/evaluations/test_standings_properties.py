@@ -63,7 +63,7 @@ def test_recompute_is_deterministic_and_cut_is_bounded(inputs):
     assert table.cut_line_tie == (below_line < table.cut_count)
     for row in table.rows:
         assert (row.rank is None) == (row.outcome == Outcome.NOT_RANKED) == bool(row.missing)
-        if any(passed is False for _k, passed in row.gates) and row.rank is not None:
+        if any(g.passed is False for g in row.gates) and row.rank is not None:
             assert row.outcome == Outcome.DISQUALIFIED_BY_GATE
 
 
