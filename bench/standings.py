@@ -268,14 +268,14 @@ def main() -> int:
             recompute_times.append(elapsed)
             sql_times.append(sql_elapsed)
     snapshot = result.snapshot
-    table = snapshot.table
+    table = snapshot.rows()
     sql_totals = {cid: total for cid, total, _rank in rows}
-    mismatched = sum(1 for row in table if Decimal(row["total"]) != sql_totals[row["consortium_id"]])
+    mismatched = sum(1 for row in table if row.total != sql_totals[row.consortium_id])
     best, best_sql = min(recompute_times), min(sql_times)
     ratio = best / best_sql
     outcomes = {}
     for row in table:
-        outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
+        outcomes[row.outcome.value] = outcomes.get(row.outcome.value, 0) + 1
     figures = [
         (f"standings_recompute, {TEAMS:,} teams: best of {RUNS} (ms)", f"{best * 1000:.0f}"),
         ("  all runs (ms)", ", ".join(f"{t * 1000:.0f}" for t in recompute_times)),

@@ -320,9 +320,9 @@ def outcome_label(outcome: pure.Outcome) -> str:
     return str(PhaseParticipant.Outcome(outcome).label)
 
 
-def missing_item_text(item: dict) -> str:
-    """A snapshot's ``missing`` entry ({"kind", "subject"}) as a sentence in the active language."""
-    kind, subject = pure.Missing(item["kind"]), item.get("subject", "")
+def missing_item_text(item: pure.MissingItem) -> str:
+    """What a standings row lacks, as a sentence in the active language."""
+    kind, subject = item.kind, item.subject
     texts = {
         pure.Missing.PANEL_RESULT: _("no panel result for %(s)s"),
         pure.Missing.NO_EVALUATORS: _("no evaluators assigned for %(s)s"),

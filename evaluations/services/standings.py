@@ -62,12 +62,7 @@ def _problems(phase: Phase, table: pure.Table) -> list[str]:
         if row.outcome == pure.Outcome.NOT_RANKED:
             problems.append(
                 _("%(team)s is not ranked: %(missing)s.")
-                % {
-                    "team": row.label,
-                    "missing": "; ".join(
-                        missing_item_text({"kind": m.kind, "subject": m.subject}) for m in row.missing
-                    ),
-                }
+                % {"team": row.label, "missing": "; ".join(missing_item_text(m) for m in row.missing)}
             )
     if not table.rows:
         problems.append(_("The phase has no participants."))
@@ -85,7 +80,7 @@ def phase_finalize_preview(*, phase: Phase) -> FinalizePreview:
         eliminated_on_points=by[pure.Outcome.ELIMINATED_ON_POINTS],
         disqualified_by_gate=by[pure.Outcome.DISQUALIFIED_BY_GATE],
         not_ranked=[
-            (r.label, [missing_item_text({"kind": m.kind, "subject": m.subject}) for m in r.missing])
+            (r.label, [missing_item_text(m) for m in r.missing])
             for r in table.rows
             if r.outcome == pure.Outcome.NOT_RANKED
         ],

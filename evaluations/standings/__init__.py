@@ -1,7 +1,7 @@
 """Survival standings of one phase, as pure functions of frozen inputs (no Django, no database).
 
 * ``types``: the enums, the inputs (``PhaseInputs``) and the ranked ``Table`` of ``Row``s, with the
-  JSON form a snapshot stores (``Row.as_dict``);
+  JSON form a snapshot stores (``Row.as_dict`` / ``Row.from_dict``);
 * ``compute``: ``compute_standings`` and its rules;
 * ``digest``: ``inputs_digest``, the fingerprint stored with each snapshot.
 

@@ -1,6 +1,7 @@
 """The vocabulary of the standings: enums, the frozen inputs, and the ranked table with its stored form.
 
-A snapshot keeps its table as JSON (``Row.as_dict``).
+A snapshot keeps its table as JSON (``Row.as_dict``); ``Row.from_dict`` is the only reader of that
+JSON, so the dashboard, the phase page, the exports and the API all see the same typed rows.
 """
 
 from __future__ import annotations
@@ -182,6 +183,19 @@ class Row:
     outcome: Outcome
     missing: tuple[MissingItem, ...] = ()
 
+    @property
+    def points_by_component(self) -> dict[str, Decimal | None]:
+        return {c.key: c.points for c in self.components}
+
+    @property
+    def passed_by_gate(self) -> dict[str, bool | None]:
+        return {g.key: g.passed for g in self.gates}
+
+    @property
+    def ranked_but_ineligible(self) -> bool:
+        """Failed a gate yet ranked: failing a gate does not take a team out of the ranking."""
+        return self.outcome == Outcome.DISQUALIFIED_BY_GATE and self.rank is not None
+
     def as_dict(self) -> RowJSON:
         return {
             "consortium_id": self.consortium_id,
@@ -197,6 +211,25 @@ class Row:
             "outcome": self.outcome.value,
             "missing": [{"kind": m.kind.value, "subject": m.subject} for m in self.missing],
         }
+
+    @classmethod
+    def from_dict(cls, data: RowJSON) -> Row:
+        """The row ``as_dict`` stored. Raises KeyError or ValueError for anything else."""
+        return cls(
+            consortium_id=data["consortium_id"],
+            label=data["label"],
+            components=tuple(
+                ComponentPoints(c["key"], Decimal(c["weight"]), _decimal(c["points"]))
+                for c in data["components"]
+            ),
+            total=_decimal(data["total"]),
+            frontier_ratio=_decimal(data["frontier_ratio"]),
+            meets_frontier_threshold=data["meets_frontier_threshold"],
+            gates=tuple(GateDecision(g["key"], g["passed"]) for g in data["gates"]),
+            rank=data["rank"],
+            outcome=Outcome(data["outcome"]),
+            missing=tuple(MissingItem(Missing(m["kind"]), m.get("subject", "")) for m in data["missing"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,3 +263,7 @@ class OutcomeChange:
 
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
