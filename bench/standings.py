@@ -236,7 +236,7 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
 
     from evaluations.models import CriterionScore, Phase, ResultRow
-    from evaluations.services import standings_recompute
+    from evaluations.services import RecomputeStatus, standings_recompute
 
     call_command("migrate", verbosity=0)
     started = time.monotonic()
@@ -256,7 +256,7 @@ def main() -> int:
             t0 = time.perf_counter()
             result = standings_recompute(phase_id=phase.pk, trigger="bench")
             elapsed = time.perf_counter() - t0
-        assert result.status == "written", result.status
+        assert result.status == RecomputeStatus.WRITTEN, result.status
         queries = len(captured.captured_queries)
         with connection.cursor() as cursor:
             t0 = time.perf_counter()
