@@ -236,7 +236,7 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
 
     from evaluations.models import CriterionScore, Phase, ResultRow
-    from evaluations.services import standings_recompute
+    from evaluations.services import RecomputeStatus, standings_recompute
 
     call_command("migrate", verbosity=0)
     started = time.monotonic()
@@ -256,7 +256,7 @@ def main() -> int:
             t0 = time.perf_counter()
             result = standings_recompute(phase_id=phase.pk, trigger="bench")
             elapsed = time.perf_counter() - t0
-        assert result.status == "written", result.status
+        assert result.status == RecomputeStatus.WRITTEN, result.status
         queries = len(captured.captured_queries)
         with connection.cursor() as cursor:
             t0 = time.perf_counter()
@@ -268,14 +268,14 @@ def main() -> int:
             recompute_times.append(elapsed)
             sql_times.append(sql_elapsed)
     snapshot = result.snapshot
-    table = snapshot.table
+    table = snapshot.rows()
     sql_totals = {cid: total for cid, total, _rank in rows}
-    mismatched = sum(1 for row in table if Decimal(row["total"]) != sql_totals[row["consortium_id"]])
+    mismatched = sum(1 for row in table if row.total != sql_totals[row.consortium_id])
     best, best_sql = min(recompute_times), min(sql_times)
     ratio = best / best_sql
     outcomes = {}
     for row in table:
-        outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
+        outcomes[row.outcome.value] = outcomes.get(row.outcome.value, 0) + 1
     figures = [
         (f"standings_recompute, {TEAMS:,} teams: best of {RUNS} (ms)", f"{best * 1000:.0f}"),
         ("  all runs (ms)", ", ".join(f"{t * 1000:.0f}" for t in recompute_times)),

@@ -54,9 +54,18 @@ class ExportSpec:
     filterset_class: type | None = None
     read_roles: frozenset = frozenset()
     # For rows that are not one queryset (e.g. a standings table kept as JSON):
-    # (user, query_params) -> (row_count, iterator of tuples in column order).
-    # Raises ValidationError on bad params.
-    row_source: Callable | None = None
+    # (user, query_params) -> ExportRows. Raises ValidationError on bad params.
+    row_source: Callable[..., ExportRows] | None = None
+
+
+@dataclass(frozen=True)
+class ExportRows:
+    """What a ``row_source`` gives: the columns of this export (they may depend on the request, such as a
+    phase's rubric), the number of rows, and the rows as tuples in column order."""
+
+    columns: tuple[ExportColumn, ...]
+    row_count: int
+    rows: Iterator[tuple]
 
 
 _REGISTRY: dict[str, ExportSpec] = {}
@@ -158,13 +167,19 @@ def export_response(
     user,
     params: dict,
     filtered_qs: QuerySet | None = None,
-    row_count: int | None = None,
-    rows: Iterator[tuple] | None = None,
+    source: ExportRows | None = None,
 ):
-    """Record the export in the audit trail, then send the rows in the asked format."""
+    """Record the export in the audit trail, then send the rows (``filtered_qs``'s, else ``source``'s) in
+    the asked format."""
+    columns = spec.columns
+    rows: Iterator[tuple] | None = None
     if filtered_qs is not None:
         row_count = filtered_qs.count()
         rows = export_rows(filtered_qs, spec.columns)
+    elif source is not None:
+        columns, row_count, rows = source.columns, source.row_count, source.rows
+    else:
+        raise TypeError("export_response needs filtered_qs or source")
     audit_record(
         actor=user,
         action="export",
@@ -172,7 +187,7 @@ def export_response(
         object_repr=f"{spec.name}.{fmt}",
         extra={"format": fmt, "filters": params, "row_count": row_count},
     )
-    headers = [c.header for c in spec.columns]
+    headers = [c.header for c in columns]
     if fmt == "csv" and filtered_qs is not None and copy_supported(filtered_qs, spec.columns):
         rows = None
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")

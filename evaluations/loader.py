@@ -22,6 +22,7 @@ from common.loading import (
     sync_row,
     text,
 )
+from evaluations import standings as pure
 from evaluations.models import (
     Benchmark,
     BenchmarkGroup,
@@ -177,11 +178,11 @@ def _rubric_load(phase: Phase, node: dict, path: str, has_results: bool, report:
             criteria_specs.append((kpath, crit, read(crit, "max_points", kpath, decimal)))
         scale = sum((m for _p, _c, m in criteria_specs), Decimal(0)) if criteria_specs else weight
         if has_results or not criteria_specs:
-            inferred = RubricComponent.Source.PANEL
+            inferred = pure.Source.PANEL
         elif all(c.get("group") for _p, c, _m in criteria_specs):
-            inferred = RubricComponent.Source.BENCHMARKS
+            inferred = pure.Source.BENCHMARKS
         else:
-            inferred = RubricComponent.Source.EVALUATORS
+            inferred = pure.Source.EVALUATORS
         component = sync_row(
             RubricComponent,
             {"phase": phase, "key": key},
@@ -389,9 +390,9 @@ def _result_load(
 
 
 _OUTCOME_KEYS = {
-    "advanced": PhaseParticipant.Outcome.ADVANCES,
-    "eliminated_on_points": PhaseParticipant.Outcome.ELIMINATED_ON_POINTS,
-    "disqualified_by_gate": PhaseParticipant.Outcome.DISQUALIFIED_BY_GATE,
+    "advanced": pure.Outcome.ADVANCES,
+    "eliminated_on_points": pure.Outcome.ELIMINATED_ON_POINTS,
+    "disqualified_by_gate": pure.Outcome.DISQUALIFIED_BY_GATE,
 }
 
 

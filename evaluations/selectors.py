@@ -55,9 +55,10 @@ def standings_inputs(
     """Everything the standings depend on, read in a fixed number of queries (independent of the
     number of teams). Evaluator points are aggregated in SQL (sum and count per team and criterion).
 
-    On PostgreSQL (``ratio_sums`` None or True) the frontier ratios of teams with every result and
-    reference score are added up in SQL per benchmark group; teams with gaps, and every team when
-    ``ratio_sums`` is False (what-if views that drop single benchmarks), come with their raw scores.
+    With ``ratio_sums`` (by default on PostgreSQL only) the frontier ratios of teams with every result
+    and reference score are added up in SQL per benchmark group; teams with gaps, and every team without
+    ``ratio_sums`` (what-if views that drop single benchmarks), come with their raw scores. SQLite gives
+    the sums as floats, close to but not exactly the Decimal ratios, so it reads raw scores by default.
     ``exclude_evaluator_id`` drops that evaluator's assignments and sheets (what-if stability).
     """
     components = list(
@@ -94,7 +95,9 @@ def standings_inputs(
     ).values_list("benchmark__code", "reference_model", "score"):
         references[model][code] = score
     sums: dict[int, dict[str, pure.RatioSum]] = {}
-    if codes and connection.vendor == "postgresql" and ratio_sums is not False:
+    if ratio_sums is None:
+        ratio_sums = connection.vendor == "postgresql"
+    if codes and ratio_sums:
         sums = _complete_ratio_sums(phase=phase, benchmark_rows=benchmark_rows)
     results = _current_results(
         phase=phase, codes=codes, teams=[cid for cid, _code in participants if cid not in sums]
@@ -166,13 +169,16 @@ def standings_inputs(
     )
 
 
-# Per team and benchmark group: the sum and count of the frontier ratios (team score / target model's
-# reference score, inverted when lower is better) over the team's current results. NULLIF leaves a zero
-# out of the count, so the team shows as incomplete and its raw scores name the problem.
+# Per team and benchmark group: the sum and count of the frontier ratios over the team's current
+# results, by the rule of evaluations.standings.benchmark_ratio (team score / target model's reference
+# score, inverted when lower is better); tests/evaluations/test_recompute.py runs both on the same rows.
+# NULLIF leaves a zero out of the count, so the team shows as incomplete and its raw scores name the
+# problem. "* 1.0": SQLite keeps a whole-number decimal as an integer and would divide it as one;
+# PostgreSQL's numeric result is the same with or without it.
 _RATIO_SUMS_SQL = """
 SELECT u.consortium_id, pb."group",
-       SUM(CASE WHEN b.higher_is_better THEN r.score / NULLIF(rs.score, 0)
-                ELSE rs.score / NULLIF(r.score, 0) END),
+       SUM(CASE WHEN b.higher_is_better THEN r.score * 1.0 / NULLIF(rs.score, 0)
+                ELSE rs.score * 1.0 / NULLIF(r.score, 0) END),
        COUNT(CASE WHEN b.higher_is_better THEN NULLIF(rs.score, 0) ELSE NULLIF(r.score, 0) END)
 FROM evaluations_resultrow r
 JOIN evaluations_resultupload u ON u.id = r.upload_id
@@ -201,7 +207,11 @@ def _complete_ratio_sums(*, phase: Phase, benchmark_rows: list[tuple]) -> dict[i
     with connection.cursor() as cursor:
         cursor.execute(_RATIO_SUMS_SQL, [phase.pk])
         for cid, group, total, count in cursor.fetchall():
-            found[cid][group] = pure.RatioSum(total, count)
+            if total is None:  # every ratio of the group unusable: the team is incomplete
+                continue
+            # PostgreSQL answers with a Decimal; SQLite with a float, taken at its shortest exact text.
+            exact = total if isinstance(total, Decimal) else Decimal(repr(total))
+            found[cid][group] = pure.RatioSum(exact, count)
     complete = {}
     for cid, by_group in found.items():
         expected = dict(shared)
@@ -213,10 +223,9 @@ def _complete_ratio_sums(*, phase: Phase, benchmark_rows: list[tuple]) -> dict[i
 
 
 # One row per team with its current scores packed (ids, "score,score,…"), moving a fiftieth of the
-# rows through the driver.
-# The benchmarks are joined, not tested with "r.benchmark_id = ANY(<array>)": PostgreSQL 15 checked that as a
-# filter against the whole array for every row, 16.7 s for one team's 100,000 results (bench/upload.py),
-# against 0.35 s as a hash join.
+# rows through the driver. The benchmarks are joined, not tested with "r.benchmark_id = ANY(<array>)":
+# PostgreSQL plans that as a filter scanning the whole array for every row, and a join as a hash join,
+# which keeps a team with 100,000 results fast (bench/upload.py).
 _PACKED_RESULTS_SQL = """
 SELECT u.consortium_id, array_agg(r.benchmark_id ORDER BY r.benchmark_id),
        string_agg(r.score::text, ',' ORDER BY r.benchmark_id)
@@ -315,17 +324,14 @@ def assignment_list_visible_to(*, user) -> QuerySet[EvaluatorAssignment]:
     )
 
 
-OUTCOME_LABELS = {
-    pure.Outcome.ADVANCES: PhaseParticipant.Outcome.ADVANCES.label,
-    pure.Outcome.ELIMINATED_ON_POINTS: PhaseParticipant.Outcome.ELIMINATED_ON_POINTS.label,
-    pure.Outcome.DISQUALIFIED_BY_GATE: PhaseParticipant.Outcome.DISQUALIFIED_BY_GATE.label,
-    pure.Outcome.NOT_RANKED: PhaseParticipant.Outcome.NOT_RANKED.label,
-}
+def outcome_label(outcome: pure.Outcome) -> str:
+    """The outcome's name in the active language."""
+    return str(PhaseParticipant.Outcome(outcome).label)
 
 
-def missing_item_text(item: dict) -> str:
-    """A snapshot's ``missing`` entry ({"kind", "subject"}) as a sentence in the active language."""
-    kind, subject = pure.Missing(item["kind"]), item.get("subject", "")
+def missing_item_text(item: pure.MissingItem) -> str:
+    """What a standings row lacks, as a sentence in the active language."""
+    kind, subject = item.kind, item.subject
     texts = {
         pure.Missing.PANEL_RESULT: _("no panel result for %(s)s"),
         pure.Missing.NO_EVALUATORS: _("no evaluators assigned for %(s)s"),

@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
 from evaluations.selectors import phase_ids_with_stale_standings
-from evaluations.services.recompute import standings_recompute
+from evaluations.services.recompute import RecomputeStatus, standings_recompute
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +30,10 @@ class StandingsBusy(Exception):
 def recompute_standings(*, phase_id: int, trigger: str = "change") -> str:
     """Recompute a phase's standings; idempotent (a current snapshot is left alone)."""
     result = standings_recompute(phase_id=phase_id, trigger=trigger)
-    if result.status == "busy":
+    if result.status == RecomputeStatus.BUSY:
         raise StandingsBusy(f"phase {phase_id}: another recompute holds the lock")
-    logger.info("standings phase=%s status=%s trigger=%s", phase_id, result.status, trigger)
-    return result.status
+    logger.info("standings phase=%s status=%s trigger=%s", phase_id, result.status.value, trigger)
+    return result.status.value
 
 
 @shared_task(name="evaluations.reconcile_standings", acks_late=True)

@@ -17,6 +17,7 @@ from budget.selectors import gpu_usage_report_list_visible_to
 from common.roles import Role
 from consortia.models import Affiliation, Consortium
 from consortia.selectors import organization_conflicts_among
+from evaluations import standings as pure
 from evaluations.models import (
     BenchmarkGroup,
     GateResult,
@@ -71,16 +72,14 @@ def phase_detail_for_ui(*, phase_id: int) -> PhaseDetail:
 def evaluator_criteria(*, phase: Phase) -> list[RubricCriterion]:
     """The criteria evaluators score in ``phase``, in rubric order."""
     return list(
-        RubricCriterion.objects.filter(
-            component__phase=phase, component__source=RubricComponent.Source.EVALUATORS
-        )
+        RubricCriterion.objects.filter(component__phase=phase, component__source=pure.Source.EVALUATORS)
         .select_related("component")
         .order_by("component__order", "order", "key")
     )
 
 
 def panel_components(*, phase: Phase) -> QuerySet[RubricComponent]:
-    return RubricComponent.objects.filter(phase=phase, source=RubricComponent.Source.PANEL).order_by("order")
+    return RubricComponent.objects.filter(phase=phase, source=pure.Source.PANEL).order_by("order")
 
 
 def participant_teams(*, phase: Phase) -> QuerySet[Consortium]:

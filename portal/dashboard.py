@@ -73,9 +73,11 @@ def _compute(program) -> dict:
     )
     consortia = {c.pk: c for c in Consortium.objects.filter(program=program)}
     rows = []
-    for row in snapshot.table if snapshot else []:
-        team = consortia.get(row["consortium_id"])
-        rows.append({**row, "code": team.code if team else None, "name": team.name if team else row["label"]})
+    for row in snapshot.rows() if snapshot else ():
+        team = consortia.get(row.consortium_id)
+        rows.append(
+            {**row.as_dict(), "code": team.code if team else None, "name": team.name if team else row.label}
+        )
     lines = [
         {
             "code": line.code,

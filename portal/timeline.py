@@ -34,7 +34,10 @@ class TeamLike(Protocol):
     left_in_phase_id: int | None
 
 
-class Outcome(StrEnum):
+class TimelineStatus(StrEnum):
+    """Where a team stood at one phase of the timeline, read from its joining and leaving dates (unlike
+    the standings' Outcome, which the phase's table decides)."""
+
     SELECTED = "selected"  # the phase admitted the team (it joined the program on the phase's result day)
     COMPETING = "competing"  # in the phase, result not final yet
     ADVANCED = "advanced"  # came through a finalized phase
@@ -44,7 +47,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class TimelineTeam:
     team: TeamLike
-    outcome: Outcome
+    status: TimelineStatus
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def timeline_build(phases: Sequence[PhaseLike], teams: Sequence[TeamLike]) -> li
     for phase in ordered:
         admitted = [t for t in teams if phase.result_on is not None and t.joined_on == phase.result_on]
         if admitted:
-            rows = [TimelineTeam(team=t, outcome=Outcome.SELECTED) for t in admitted]
+            rows = [TimelineTeam(team=t, status=TimelineStatus.SELECTED) for t in admitted]
             entries.append(
                 TimelineEntry(phase=phase, is_current=phase is current, is_admission=True, teams=rows)
             )
@@ -106,12 +109,12 @@ def timeline_build(phases: Sequence[PhaseLike], teams: Sequence[TeamLike]) -> li
                 if not left_here and team.left_on is not None and team.left_on <= reference:
                     continue
                 if left_here:
-                    outcome = Outcome.LEFT
+                    status = TimelineStatus.LEFT
                 elif phase.status == "finalized":
-                    outcome = Outcome.ADVANCED
+                    status = TimelineStatus.ADVANCED
                 else:
-                    outcome = Outcome.COMPETING
-                rows.append(TimelineTeam(team=team, outcome=outcome))
+                    status = TimelineStatus.COMPETING
+                rows.append(TimelineTeam(team=team, status=status))
         entries.append(
             TimelineEntry(phase=phase, is_current=phase is current, is_admission=False, teams=rows)
         )

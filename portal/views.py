@@ -21,12 +21,12 @@ from consortia.models import Consortium
 from consortia.permissions import can_view_team_data
 from consortia.selectors import user_affiliation
 from consortia.ui_selectors import consortium_list_for_ui, program_current
+from evaluations import standings as pure
 from evaluations.models import Phase, RubricComponent, RubricGate
 from evaluations.permissions import can_view_working_standings
-from evaluations.selectors import OUTCOME_LABELS, missing_item_text, standings_official_for
-from evaluations.standings import Outcome as StandingsOutcome
+from evaluations.selectors import missing_item_text, outcome_label, standings_official_for
 from portal.dashboard import dashboard_summary
-from portal.timeline import Outcome, program_timeline
+from portal.timeline import TimelineStatus, program_timeline
 
 
 @require_GET
@@ -85,7 +85,9 @@ def _standings_view(user, program, summary, phases, team_names: dict | None = No
     if can_view_working_standings(user):
         phase, data = current, summary["standings"]
         if data is not None:
-            data = {**data, "phase_generation": current.standings_generation}
+            # The cached summary keeps its rows as JSON (the API sends it as it is), with the team's name.
+            rows = [(pure.Row.from_dict(row), row["name"]) for row in data["rows"]]
+            data = {**data, "phase_generation": current.standings_generation, "rows": rows}
     else:
         hidden_phase = None if current.is_finalized else current
         snapshot = standings_official_for(user=user, program_id=program.pk)
@@ -103,9 +105,7 @@ def _standings_view(user, program, summary, phases, team_names: dict | None = No
                 "is_stale": False,
                 "is_official": snapshot.is_official,
                 "cut_count": snapshot.cut_count,
-                "rows": [
-                    {**row, "name": names.get(row["consortium_id"], row["label"])} for row in snapshot.table
-                ],
+                "rows": [(row, names.get(row.consortium_id, row.label)) for row in snapshot.rows()],
             }
     view = {"phase": phase, "hidden_phase": hidden_phase, "has_table": data is not None}
     if data is None:
@@ -121,7 +121,7 @@ def _standings_view(user, program, summary, phases, team_names: dict | None = No
         .values_list("key", "name", "weight")
     )
     gates = list(RubricGate.objects.filter(phase=phase).order_by("key").values_list("key", "name"))
-    rows = [_standings_row(row, components, gates) for row in data["rows"]]
+    rows = [_standings_row(row, name, components, gates) for row, name in data["rows"]]
     ranked = [row for row in rows if row["total"] is not None]
     view.update(
         is_working=phase.status != "finalized",
@@ -144,25 +144,23 @@ def _standings_view(user, program, summary, phases, team_names: dict | None = No
     return view
 
 
-def _standings_row(row: dict, components, gates) -> dict:
-
-    points = {c["key"]: c["points"] for c in row["components"]}
-    passed = {g["key"]: g["passed"] for g in row["gates"]}
-    outcome = StandingsOutcome(row["outcome"])
+def _standings_row(row: pure.Row, name: str, components, gates) -> dict:
+    points = row.points_by_component
+    passed = row.passed_by_gate
     return {
-        "consortium_id": row["consortium_id"],
-        "name": row.get("name") or row["label"],
+        "consortium_id": row.consortium_id,
+        "name": name or row.label,
         "points": [points.get(key) for key, _name, _weight in components],
-        "total": row["total"],
-        "frontier_ratio": row["frontier_ratio"],
-        "meets_threshold": row["meets_frontier_threshold"],
+        "total": row.total,
+        "frontier_ratio": row.frontier_ratio,
+        "meets_threshold": row.meets_frontier_threshold,
         "gates": [passed.get(key) for key, _name in gates],
-        "rank": row["rank"],
-        "outcome": outcome.value,
-        "outcome_label": OUTCOME_LABELS[outcome],
+        "rank": row.rank,
+        "outcome": row.outcome.value,
+        "outcome_label": outcome_label(row.outcome),
         # Failing a gate does not take a team out of the ranking; it is shown, not hidden.
-        "ranked_but_ineligible": outcome == StandingsOutcome.DISQUALIFIED_BY_GATE and row["rank"] is not None,
-        "missing": [missing_item_text(item) for item in row["missing"]],
+        "ranked_but_ineligible": row.ranked_but_ineligible,
+        "missing": [missing_item_text(item) for item in row.missing],
     }
 
 
@@ -311,7 +309,11 @@ def _teams_chart(timeline) -> dict:
             {
                 "label": _("Teams that actually advanced"),
                 "data": [
-                    sum(1 for t in entry.teams if t.outcome in (Outcome.ADVANCED, Outcome.SELECTED))
+                    sum(
+                        1
+                        for t in entry.teams
+                        if t.status in (TimelineStatus.ADVANCED, TimelineStatus.SELECTED)
+                    )
                     if entry.phase.status == "finalized"
                     else None
                     for entry in evaluated

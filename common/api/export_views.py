@@ -7,7 +7,7 @@ from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
-from common.exports import FORMATS, export_response, export_specs, neutralise
+from common.exports import FORMATS, ExportRows, export_response, export_specs, neutralise
 from common.roles import effective_roles
 
 
@@ -50,14 +50,14 @@ class ExportView(APIView):
             raise exceptions.PermissionDenied()
         params = {k: v for k, v in request.query_params.items()}
         if spec.row_source is not None:
-            row_count, rows = spec.row_source(request.user, request.query_params)
+            source = spec.row_source(request.user, request.query_params)
+            rows = (tuple(neutralise(v) for v in row) for row in source.rows)
             return export_response(
                 spec=spec,
                 fmt=fmt,
                 user=request.user,
                 params=params,
-                row_count=row_count,
-                rows=(tuple(neutralise(v) for v in row) for row in rows),
+                source=ExportRows(source.columns, source.row_count, rows),
             )
         qs = spec.queryset(request.user)
         if spec.filterset_class is not None:

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from consortia.models import Consortium
+from evaluations import standings as pure
 from evaluations.limits import MAX_COMMENT, MAX_GATE_TEXT, MAX_PANEL_NOTE, MAX_PANEL_SIZE
 from evaluations.models import (
     Benchmark,
@@ -250,9 +253,20 @@ class PanelResultSerializer(serializers.ModelSerializer):
         )
 
 
+@extend_schema_field(OpenApiTypes.ANY)
+class StandingsRowsField(serializers.Field):
+    """A snapshot's table, read through ``StandingsSnapshot.rows()`` and written as it is stored."""
+
+    def to_representation(self, value: tuple[pure.Row, ...]) -> list[pure.RowJSON]:
+        return [row.as_dict() for row in value]
+
+
 class StandingsSnapshotSerializer(serializers.ModelSerializer):
     phase = serializers.SlugRelatedField(slug_field="code", read_only=True)
     is_stale = serializers.SerializerMethodField()
+    # Output only (the viewsets are read-only). Not marked read_only, so /api/schema/ describes it as the
+    # model's JSON field: free-form, titled by its verbose name.
+    table = StandingsRowsField(source="rows", label=StandingsSnapshot._meta.get_field("table").verbose_name)
 
     class Meta:
         model = StandingsSnapshot

@@ -9,7 +9,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from common.choices import text_choices
 from consortia.models import Program, SourcedMixin
+from evaluations import standings as pure
 
 
 class Phase(SourcedMixin):
@@ -89,14 +91,19 @@ class Phase(SourcedMixin):
         return self.status == self.Status.FINALIZED
 
 
+OUTCOME_LABELS = {
+    pure.Outcome.ADVANCES: _("Advances"),
+    pure.Outcome.ELIMINATED_ON_POINTS: _("Eliminated on points"),
+    pure.Outcome.DISQUALIFIED_BY_GATE: _("Disqualified by gate"),
+    pure.Outcome.NOT_RANKED: _("Not ranked"),
+}
+
+
 class PhaseParticipant(models.Model):
     """A consortium taking part in a phase; its official outcome is set when the phase is finalized."""
 
-    class Outcome(models.TextChoices):
-        ADVANCES = "advances", _("Advances")
-        ELIMINATED_ON_POINTS = "eliminated_on_points", _("Eliminated on points")
-        DISQUALIFIED_BY_GATE = "disqualified_by_gate", _("Disqualified by gate")
-        NOT_RANKED = "not_ranked", _("Not ranked")
+    # The standings' outcomes (evaluations.standings.Outcome) with their labels; compare with those.
+    Outcome = text_choices(pure.Outcome, OUTCOME_LABELS, module=__name__, qualname="PhaseParticipant.Outcome")
 
     phase = models.ForeignKey(
         Phase, on_delete=models.CASCADE, related_name="participants", verbose_name=_("phase")

@@ -7,8 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.choices import text_choices
 from consortia.models import SourcedMixin
 from consortia.scoping import TeamScope, TeamScopedQuerySet
+from evaluations import standings as pure
 from evaluations.models.phase import Phase
 
 
@@ -18,11 +20,16 @@ class BenchmarkGroup(models.TextChoices):
     TEAM_SPECIFIC = "team_specific", _("Team-specific")
 
 
+SOURCE_LABELS = {
+    pure.Source.BENCHMARKS: _("Benchmark results (frontier ratio)"),
+    pure.Source.EVALUATORS: _("Evaluator score sheets"),
+    pure.Source.PANEL: _("Aggregated panel result entered by staff"),
+}
+
+
 class RubricComponent(SourcedMixin):
-    class Source(models.TextChoices):
-        BENCHMARKS = "benchmarks", _("Benchmark results (frontier ratio)")
-        EVALUATORS = "evaluators", _("Evaluator score sheets")
-        PANEL = "panel", _("Aggregated panel result entered by staff")
+    # The standings' sources (evaluations.standings.Source) with their labels; compare with those.
+    Source = text_choices(pure.Source, SOURCE_LABELS, module=__name__, qualname="RubricComponent.Source")
 
     phase = models.ForeignKey(
         Phase, on_delete=models.CASCADE, related_name="components", verbose_name=_("phase")

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from consortia.scoping import TeamScope, TeamScopedQuerySet
+from evaluations import standings as pure
 from evaluations.models.phase import Phase
 from evaluations.models.rubric import RubricCriterion
 
@@ -160,3 +161,7 @@ class StandingsSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phase.code} standings g{self.generation}"
+
+    def rows(self) -> tuple[pure.Row, ...]:
+        """The stored table as typed rows, in table order (rank, then the unranked)."""
+        return tuple(pure.Row.from_dict(row) for row in self.table)

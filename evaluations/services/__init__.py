@@ -1,7 +1,7 @@
 """Writes for evaluations; every path (UI, API, admin, tasks, loader) comes through these functions."""
 
 from evaluations.services._common import standings_enqueue, standings_inputs_changed
-from evaluations.services.recompute import RecomputeResult, standings_recompute
+from evaluations.services.recompute import RecomputeResult, RecomputeStatus, standings_recompute
 from evaluations.services.rubric import (
     gate_result_record,
     panel_result_record,
@@ -33,6 +33,7 @@ from evaluations.services.standings import (
 __all__ = [
     "FinalizePreview",
     "RecomputeResult",
+    "RecomputeStatus",
     "ScoreInput",
     "WhatIf",
     "evaluator_assign",

@@ -4,6 +4,7 @@ lock and the write. Nothing here enqueues work, so the task module can import it
 
 from __future__ import annotations
 
+import enum
 import time
 from dataclasses import dataclass
 
@@ -18,13 +19,18 @@ from evaluations.selectors import standings_inputs
 _LOCK_CLASS = 0x4B41_5354  # "KAST"
 
 
+class RecomputeStatus(enum.StrEnum):
+    WRITTEN = "written"  # a new snapshot
+    CURRENT = "current"  # the latest snapshot already matches the inputs
+    SUPERSEDED = "superseded"  # inputs changed while computing; the run for the newer change will write
+    BUSY = "busy"  # another recompute of the phase holds the lock
+    MISSING = "missing"  # no such phase
+
+
 @dataclass(frozen=True)
 class RecomputeResult:
-    """``written`` (new snapshot), ``current`` (latest already matches the inputs), ``superseded`` (inputs
-    changed while computing; the run for the newer change will write), ``busy`` (another recompute
-    holds the lock), ``missing`` (no such phase)."""
-
-    status: str
+    status: RecomputeStatus
+    # The written or current snapshot; None for the other statuses.
     snapshot: StandingsSnapshot | None = None
 
 
@@ -51,14 +57,14 @@ def snapshot_write(phase: Phase, *, trigger: str, started: float) -> RecomputeRe
         .first()
     )
     if latest is not None and latest[1] >= generation:
-        return RecomputeResult("current", StandingsSnapshot.objects.get(pk=latest[0]))
+        return RecomputeResult(RecomputeStatus.CURRENT, StandingsSnapshot.objects.get(pk=latest[0]))
     inputs = standings_inputs(phase=phase)
     table = pure.compute_standings(inputs)
     digest = pure.inputs_digest(inputs)
     # Compare-and-set: inputs committed after we read the generation make this table out of date.
     now_generation = Phase.objects.values_list("standings_generation", flat=True).get(pk=phase.pk)
     if now_generation != generation:
-        return RecomputeResult("superseded")
+        return RecomputeResult(RecomputeStatus.SUPERSEDED)
     snapshot = StandingsSnapshot.objects.create(
         phase=phase,
         generation=generation,
@@ -70,7 +76,7 @@ def snapshot_write(phase: Phase, *, trigger: str, started: float) -> RecomputeRe
         cut_count=table.cut_count,
         cut_line_tie=table.cut_line_tie,
     )
-    return RecomputeResult("written", snapshot)
+    return RecomputeResult(RecomputeStatus.WRITTEN, snapshot)
 
 
 def standings_recompute(*, phase_id: int, trigger: str) -> RecomputeResult:
@@ -83,8 +89,8 @@ def standings_recompute(*, phase_id: int, trigger: str) -> RecomputeResult:
     started = time.monotonic()
     with transaction.atomic():
         if not lock_phase_standings(phase_id, wait=False):
-            return RecomputeResult("busy")
+            return RecomputeResult(RecomputeStatus.BUSY)
         phase = Phase.objects.filter(pk=phase_id).first()
         if phase is None:
-            return RecomputeResult("missing")
+            return RecomputeResult(RecomputeStatus.MISSING)
         return snapshot_write(phase, trigger=trigger, started=started)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from common.audit import audit_record, snapshot
 from common.models import AuditEvent
+from evaluations import standings as pure
 from evaluations.models import (
     Benchmark,
     BenchmarkGroup,
@@ -144,7 +145,7 @@ def rubric_criterion_create(
     """
     require_staff(actor)
     phase_lock(component.phase, allowed=RUBRIC_EDITABLE, action=_("changing the rubric"))
-    if component.source == RubricComponent.Source.BENCHMARKS and not benchmark_group:
+    if component.source == pure.Source.BENCHMARKS and not benchmark_group:
         raise ValidationError(
             _("A criterion of a benchmark component needs a benchmark group."), code="group"
         )
@@ -284,7 +285,7 @@ def panel_result_record(
     _require_participant(locked, consortium)
     if component.phase_id != locked.pk or (criterion is not None and criterion.component_id != component.pk):
         raise ValidationError(_("The component or criterion does not belong to this phase."), code="mismatch")
-    if component.source != RubricComponent.Source.PANEL:
+    if component.source != pure.Source.PANEL:
         raise ValidationError(
             _("%(component)s takes its points from %(source)s, not from a panel result.")
             % {"component": component.name, "source": component.get_source_display()},

@@ -18,6 +18,7 @@ from common.models import AuditEvent
 from common.roles import Role, user_has_role
 from consortia.permissions import can_act_for_consortium
 from consortia.selectors import organization_conflicts, user_affiliation
+from evaluations import standings as pure
 from evaluations.models import (
     Benchmark,
     CriterionScore,
@@ -25,7 +26,6 @@ from evaluations.models import (
     PhaseParticipant,
     ResultRow,
     ResultUpload,
-    RubricComponent,
     RubricCriterion,
     ScoreSheet,
 )
@@ -242,7 +242,7 @@ def score_sheet_save(
     criteria = {
         c.pk: c
         for c in RubricCriterion.objects.filter(
-            component__phase=locked_phase, component__source=RubricComponent.Source.EVALUATORS
+            component__phase=locked_phase, component__source=pure.Source.EVALUATORS
         ).select_related("component")
     }
     existing = {s.criterion_id: s for s in CriterionScore.objects.filter(sheet=sheet)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -23,7 +23,7 @@ from evaluations import standings as pure
 from evaluations.models import EvaluatorAssignment, Phase, PhaseParticipant, StandingsSnapshot
 from evaluations.selectors import missing_item_text, standings_inputs
 from evaluations.services._common import phase_lock, require_staff, standings_inputs_changed
-from evaluations.services.recompute import lock_phase_standings, snapshot_write
+from evaluations.services.recompute import RecomputeStatus, lock_phase_standings, snapshot_write
 
 
 @dataclass(frozen=True)
@@ -51,25 +51,20 @@ def _next_phase(phase: Phase) -> Phase | None:
     )
 
 
-def _problems(phase: Phase, table: pure.Table) -> list[str]:
+def _problems(phase: Phase, rows: Sequence[pure.Row]) -> list[str]:
     problems = []
     if phase.status != Phase.Status.EVALUATING:
         problems.append(
             _("Only a phase that is evaluating can be finalized; %(phase)s is %(status)s.")
             % {"phase": phase, "status": phase.get_status_display()}
         )
-    for row in table.rows:
+    for row in rows:
         if row.outcome == pure.Outcome.NOT_RANKED:
             problems.append(
                 _("%(team)s is not ranked: %(missing)s.")
-                % {
-                    "team": row.label,
-                    "missing": "; ".join(
-                        missing_item_text({"kind": m.kind, "subject": m.subject}) for m in row.missing
-                    ),
-                }
+                % {"team": row.label, "missing": "; ".join(missing_item_text(m) for m in row.missing)}
             )
-    if not table.rows:
+    if not rows:
         problems.append(_("The phase has no participants."))
     return problems
 
@@ -85,12 +80,12 @@ def phase_finalize_preview(*, phase: Phase) -> FinalizePreview:
         eliminated_on_points=by[pure.Outcome.ELIMINATED_ON_POINTS],
         disqualified_by_gate=by[pure.Outcome.DISQUALIFIED_BY_GATE],
         not_ranked=[
-            (r.label, [missing_item_text({"kind": m.kind, "subject": m.subject}) for m in r.missing])
+            (r.label, [missing_item_text(m) for m in r.missing])
             for r in table.rows
             if r.outcome == pure.Outcome.NOT_RANKED
         ],
         next_phase=_next_phase(phase),
-        problems=_problems(phase, table),
+        problems=_problems(phase, table.rows),
     )
 
 
@@ -105,10 +100,11 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
     """Make the phase's outcome official.
 
     In one transaction: recompute the standings (or reuse a current snapshot) and mark it official;
-    record each participant's official outcome, rank and total; mark eliminated and disqualified teams
-    as departed (consortia.services.consortium_mark_departed) and freeze their budget allocations
-    (budget.services.allocations_freeze_for_elimination); enter the advancing teams into the next phase;
-    set the phase finalized (read-only from then on). Refused while any team is not ranked.
+    record each participant's official outcome, rank and total from that snapshot's rows; mark
+    eliminated and disqualified teams as departed (consortia.services.consortium_mark_departed) and
+    freeze their budget allocations (budget.services.allocations_freeze_for_elimination); enter the
+    advancing teams into the next phase; set the phase finalized (read-only from then on). Refused
+    while any team is not ranked.
     Side effects: the rows above; an audit event.
     """
     require_staff(actor)
@@ -116,11 +112,12 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
     locked = phase_lock(phase, allowed=(Phase.Status.EVALUATING,), action=_("finalizing"))
     lock_phase_standings(locked.pk, wait=True)
     result = snapshot_write(locked, trigger=f"finalize by {actor.get_username()}", started=started)
-    if result.status != "written" and result.status != "current":
-        raise ValidationError(_("The standings changed while finalizing; try again."), code="superseded")
     snapshot = result.snapshot
-    table = pure.compute_standings(standings_inputs(phase=locked))
-    problems = _problems(locked, table)
+    if snapshot is None or result.status not in (RecomputeStatus.WRITTEN, RecomputeStatus.CURRENT):
+        raise ValidationError(_("The standings changed while finalizing; try again."), code="superseded")
+    # The participants' official outcomes are read from the very table made official, not recomputed.
+    rows = snapshot.rows()
+    problems = _problems(locked, rows)
     if problems:
         raise ValidationError(problems, code="not_ready")
     StandingsSnapshot.objects.filter(pk=snapshot.pk).update(is_official=True)
@@ -131,7 +128,7 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
     }
     teams = {c.pk: c for c in Consortium.objects.filter(pk__in=list(participants))}
     next_phase = _next_phase(locked)
-    for row in table.rows:
+    for row in rows:
         participant = participants[row.consortium_id]
         participant.outcome, participant.final_rank, participant.final_total = (
             row.outcome.value,
@@ -146,7 +143,7 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
                 "phase": locked.code,
                 "rank": row.rank,
                 "total": row.total,
-                "gates": ", ".join(key for key, passed in row.gates if passed is False),
+                "gates": ", ".join(g.key for g in row.gates if g.passed is False),
             }
             consortium_mark_departed(
                 consortium=team,
@@ -171,7 +168,7 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
             "status": Phase.Status.FINALIZED,
             "snapshot": snapshot.pk,
             "inputs_hash": snapshot.inputs_hash,
-            "outcomes": {row.label: row.outcome.value for row in table.rows},
+            "outcomes": {row.label: row.outcome.value for row in rows},
             "next_phase": next_phase.code if next_phase else None,
         },
     )
@@ -199,8 +196,8 @@ class WhatIf:
         return not any(s.changes for s in self.sensitivity)
 
 
-def _labelled(changes, labels: Mapping[int, str]) -> list[tuple[str, str, str]]:
-    return [(labels[cid], old.value, new.value) for cid, old, new in changes]
+def _labelled(changes: Iterable[pure.OutcomeChange], labels: Mapping[int, str]) -> list[tuple[str, str, str]]:
+    return [(labels[c.consortium_id], c.before.value, c.after.value) for c in changes]
 
 
 def standings_what_if(

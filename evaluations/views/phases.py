@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -16,6 +18,7 @@ from common.forms import form_errors_from
 from common.roles import READERS, STAFF
 from common.web import query_subset, roles_required
 from evaluations import services
+from evaluations import standings as pure
 from evaluations.filters import PhaseFilterSet
 from evaluations.forms import WhatIfForm
 from evaluations.models import Phase
@@ -32,7 +35,7 @@ def _detail_or_404(pk: int):
         raise Http404 from None
 
 
-def _standings_context(detail, rows: list[dict]) -> dict:
+def _standings_context(detail, rows: Iterable[pure.Row]) -> dict:
     components = detail.components
     return {
         "components": [(c.key, c.name, c.weight) for c in components],
@@ -75,7 +78,7 @@ def phase_detail_view(request, pk: int):
         view = standings_view(phase_id=phase.pk, user=request.user)
         context["standings"] = view
         if view.snapshot is not None:
-            context["table"] = _standings_context(detail, view.snapshot.table)
+            context["table"] = _standings_context(detail, view.snapshot.rows())
     return render(request, "evaluations/phase_detail.html", context)
 
 
@@ -118,7 +121,7 @@ def phase_finalize_view(request, pk: int):
             "advancing": [names.get(code, code) for code in preview.advancing],
             "eliminated": [names.get(code, code) for code in preview.eliminated_on_points],
             "disqualified": [names.get(code, code) for code in preview.disqualified_by_gate],
-            "table": _standings_context(detail, preview.table.as_rows()),
+            "table": _standings_context(detail, preview.table.rows),
             "frozen": frozen,
             "errors": errors,
         },
@@ -143,7 +146,7 @@ def phase_what_if_view(request, pk: int):
     context = {"detail": detail, "phase": detail.phase, "form": form, "result": result}
     if result is not None:
         names = detail.team_names
-        context["table"] = _standings_context(detail, result.table.as_rows())
+        context["table"] = _standings_context(detail, result.table.rows)
         context["changes"] = [
             (names.get(code, code), outcome_label(old), outcome_label(new))
             for code, old, new in result.changes

@@ -253,3 +253,14 @@ def test_standings_export_needs_a_phase_and_gives_the_table(api_as):
         ("5", "NCAI", "70.20", "eliminated_on_points"),
     ]
     assert rows[2][11] == "originality=fail"
+    # The point columns and the gate columns are the phase's rubric's.
+    assert rows[0][4:7] == ["benchmark", "expert", "user"] and rows[0][-1] == "gate:originality"
+    assert [r[-1] for r in rows[1:]] == ["pass", "fail", "pass", "pass", "pass"]
+
+
+def test_standings_export_columns_never_share_a_header():
+    from evaluations.export_specs import _standings_columns
+
+    headers = [c.header for c in _standings_columns(["total", "quality"], ["originality"])]
+    assert headers[4:6] == ["component:total", "quality"] and headers[-1] == "gate:originality"
+    assert len(headers) == len(set(headers))

@@ -24,6 +24,7 @@ from evaluations.selectors import (
     result_upload_list_visible_to,
     score_sheet_list_visible_to,
 )
+from evaluations.standings import Missing, MissingItem
 from tests.p2_data import team
 
 pytestmark = pytest.mark.django_db
@@ -108,11 +109,10 @@ def test_phase_level_predicates(p2, people):
 
 
 def test_missing_items_read_as_sentences():
-    assert missing_item_text({"kind": "benchmark_result", "subject": "HLE"}) == "no result for benchmark HLE"
-    assert missing_item_text({"kind": "no_target_model", "subject": ""}) == "no target model declared"
-    assert (
-        missing_item_text({"kind": "sheets_not_submitted", "subject": "1/2"}) == "score sheets submitted: 1/2"
-    )
+    assert missing_item_text(MissingItem(Missing.BENCHMARK_RESULT, "HLE")) == "no result for benchmark HLE"
+    assert missing_item_text(MissingItem(Missing.NO_TARGET_MODEL)) == "no target model declared"
+    sheets = MissingItem(Missing.SHEETS_NOT_SUBMITTED, "1/2")
+    assert missing_item_text(sheets) == "score sheets submitted: 1/2"
 
 
 def test_score_sheet_edit_window_follows_the_phase(p2_with_work, people):

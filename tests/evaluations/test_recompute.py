@@ -9,12 +9,15 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from common.roles import Role
 from consortia.models import Consortium, Organization
 from evaluations import services, tasks
+from evaluations import standings as pure
 from evaluations.models import (
     Benchmark,
     CriterionScore,
@@ -34,7 +37,7 @@ from evaluations.models import (
     StandingsSnapshot,
     TargetModel,
 )
-from evaluations.selectors import phase_ids_with_stale_standings, standings_view
+from evaluations.selectors import phase_ids_with_stale_standings, standings_inputs, standings_view
 from evaluations.services import recompute as recompute_services
 from tests.p2_data import p2_component, p2_gate, team
 
@@ -241,28 +244,80 @@ def test_beat_reconciles_stale_standings_every_two_minutes(settings):
     assert "evaluations.reconcile_standings" in app.tasks
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="ratio sums are added up by PostgreSQL")
-def test_ratio_sums_in_sql_match_the_raw_scores_path(p2_complete, staff, make_user):
-    from django.core.files.uploadedfile import SimpleUploadedFile
+def _add_benchmark(phase, code, *, higher_is_better, reference, scores, group="common", consortium=None):
+    """A benchmark in the phase's set, with DeepSeek-V3.2's reference score and each team's result added
+    to its current upload."""
+    benchmark = Benchmark.objects.create(
+        code=code, name=code, category=Benchmark.Category.KNOWLEDGE, higher_is_better=higher_is_better
+    )
+    PhaseBenchmark.objects.create(phase=phase, benchmark=benchmark, group=group, consortium=consortium)
+    ReferenceScore.objects.create(benchmark=benchmark, reference_model="DeepSeek-V3.2", score=D(reference))
+    for code_, score in scores.items():
+        upload = ResultUpload.objects.get(phase=phase, consortium__code=code_, is_current=True)
+        ResultRow.objects.create(upload=upload, benchmark=benchmark, score=D(score), source_row=90)
 
-    from common.roles import Role
-    from evaluations import standings as pure
-    from evaluations.selectors import standings_inputs
 
+def test_frontier_ratios_added_up_in_sql_follow_the_python_rule(p2_complete, make_user):
+    """The frontier-ratio rule is stated once in Python (pure.benchmark_ratio) and once in the SQL that adds
+    ratios up per team and group (PostgreSQL's fast path). Both run here on the same rows: higher- and
+    lower-is-better benchmarks, whole-number scores (which SQLite would divide as integers), a team's own
+    benchmark, and a team with a gap, which the SQL leaves to the Python path so the gap is named."""
     phase = p2_complete["phase"]
-    fast_inputs = standings_inputs(phase=phase)
-    assert all(t.benchmark_ratio_sums and not t.benchmark_scores for t in fast_inputs.teams)
-    raw_inputs = standings_inputs(phase=phase, ratio_sums=False)
-    assert pure.compute_standings(fast_inputs).rows == pure.compute_standings(raw_inputs).rows
+    _add_benchmark(
+        phase,
+        "LATENCY-S",
+        higher_is_better=False,
+        reference="2.5",
+        scores={"LG": "2", "SKT": "2.5", "UPSTAGE": "3", "MOTIF": "4.1"},
+    )
+    _add_benchmark(
+        phase,
+        "SKT-OWN",
+        higher_is_better=True,
+        reference="60",
+        scores={"SKT": "57"},
+        group="team_specific",
+        consortium=team("SKT"),
+    )
+    in_sql = standings_inputs(phase=phase, ratio_sums=True)
+    in_python = standings_inputs(phase=phase, ratio_sums=False)
+    assert [t.label for t in in_sql.teams] == [t.label for t in in_python.teams]
+    for summed, raw in zip(in_sql.teams, in_python.teams, strict=True):
+        assert summed.benchmark_ratio_sums and not summed.benchmark_scores
+        for group, ratio_sum in summed.benchmark_ratio_sums.items():
+            ratios = [
+                pure.benchmark_ratio(
+                    score=raw.benchmark_scores[b.code],
+                    reference=raw.reference_scores[b.code],
+                    higher_is_better=b.higher_is_better,
+                )
+                for b in in_python.benchmarks
+                if b.group == group and b.consortium_id in (None, raw.consortium_id)
+            ]
+            assert ratio_sum.count == len(ratios)
+            # PostgreSQL divides numerics to at least 16 digits, SQLite in floats: equal well below the
+            # 4 places a frontier ratio is shown with.
+            assert abs(ratio_sum.total - sum(ratios, D(0))) < D("1e-12"), (raw.label, group)
+    assert pure.compute_standings(in_sql).rows == pure.compute_standings(in_python).rows
+    assert {r.label: str(r.frontier_ratio) for r in pure.compute_standings(in_sql).rows} == {
+        "LG": "1.0833",  # (1 + 1 + 2.5/2) / 3
+        "SKT": "0.9625",  # (0.95 + 0.95 + 1 + 57/60) / 4
+        "UPSTAGE": "0.8778",  # (0.9 + 0.9 + 2.5/3) / 3
+        "MOTIF": "0.7366",  # (0.8 + 0.8 + 2.5/4.1) / 3
+    }
+
     # A team with a gap comes with raw scores, so the missing benchmark is named.
     Phase.objects.filter(pk=phase.pk).update(status=Phase.Status.OPEN)
     member = make_user(Role.CONSORTIUM_MEMBER, organization="Upstage", consortium="UPSTAGE")
-    body = b"benchmark,score\nMMLU-Pro,71.3\n"
+    body = b"benchmark,score\nMMLU-Pro,71.3\nLATENCY-S,3\n"
     services.result_upload_create(
         phase=phase, consortium=team("UPSTAGE"), file=SimpleUploadedFile("r.csv", body), actor=member
     )
-    inputs = standings_inputs(phase=phase)
+    inputs = standings_inputs(phase=phase, ratio_sums=True)
     upstage = next(t for t in inputs.teams if t.label == "UPSTAGE")
-    assert (upstage.benchmark_ratio_sums, upstage.benchmark_scores) == ({}, {"MMLU-Pro": D("71.3000")})
+    assert (upstage.benchmark_ratio_sums, upstage.benchmark_scores) == (
+        {},
+        {"MMLU-Pro": D("71.3000"), "LATENCY-S": D("3.0000")},
+    )
     row = next(r for r in pure.compute_standings(inputs).rows if r.label == "UPSTAGE")
     assert row.missing == (pure.MissingItem(pure.Missing.BENCHMARK_RESULT, "GPQA-Diamond"),)

@@ -15,6 +15,7 @@ from evaluations.standings import (
     Missing,
     MissingItem,
     Outcome,
+    OutcomeChange,
     PhaseInputs,
     RatioSum,
     Source,
@@ -180,7 +181,7 @@ def test_weight_changes_can_reorder_and_are_checked():
     # T1: 20×60/60 = 20; T2: 20×30/60 + 80×20/40 = 50.
     assert summary(shifted) == [("T2", 1, A), ("T1", 2, E)]
     assert [(c.key, c.weight) for c in shifted.rows[0].components] == [("expert", D(20)), ("user", D(80))]
-    assert [(cid, old, new) for cid, old, new in outcome_changes(base, shifted)] == [(1, A, E), (2, E, A)]
+    assert outcome_changes(base, shifted) == [OutcomeChange(1, A, E), OutcomeChange(2, E, A)]
     with pytest.raises(InvalidInputs, match="add up to 100"):
         compute_standings(inputs(*teams, advancing=1), weights={"expert": D(20), "user": D(70)})
     with pytest.raises(InvalidInputs, match="exactly the components"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from evaluations.standings import (
     Component,
     Outcome,
     PhaseInputs,
+    Row,
     Source,
     Team,
     compute_standings,
@@ -63,8 +65,16 @@ def test_recompute_is_deterministic_and_cut_is_bounded(inputs):
     assert table.cut_line_tie == (below_line < table.cut_count)
     for row in table.rows:
         assert (row.rank is None) == (row.outcome == Outcome.NOT_RANKED) == bool(row.missing)
-        if any(passed is False for _k, passed in row.gates) and row.rank is not None:
+        if any(g.passed is False for g in row.gates) and row.rank is not None:
             assert row.outcome == Outcome.DISQUALIFIED_BY_GATE
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(phases())
+def test_a_stored_row_reads_back_as_the_same_row(inputs):
+    for row in compute_standings(inputs).rows:
+        stored = json.loads(json.dumps(row.as_dict()))
+        assert Row.from_dict(stored) == row
 
 
 @settings(max_examples=200, deadline=None, derandomize=True, database=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from portal.timeline import Outcome, timeline_build
+from portal.timeline import TimelineStatus, timeline_build
 
 D = dt.date
 
@@ -46,7 +46,7 @@ TEAMS = [
 
 
 def _rows(entry):
-    return [(row.team.code, row.outcome) for row in entry.teams]
+    return [(row.team.code, row.status) for row in entry.teams]
 
 
 def test_timeline_follows_phase_order_and_marks_the_open_phase_current():
@@ -60,26 +60,26 @@ def test_timeline_selection_and_wildcard_list_the_teams_they_admitted():
         [SELECTION, PHASE1, WILDCARD, PHASE2, FINAL], TEAMS
     )
     assert selection.is_admission and wildcard.is_admission
-    assert _rows(selection) == [(code, Outcome.SELECTED) for code in ("LG", "SKT", "NAVER", "NCAI")]
-    assert _rows(wildcard) == [("MOTIF", Outcome.SELECTED)]
+    assert _rows(selection) == [(code, TimelineStatus.SELECTED) for code in ("LG", "SKT", "NAVER", "NCAI")]
+    assert _rows(wildcard) == [("MOTIF", TimelineStatus.SELECTED)]
 
 
 def test_timeline_phase1_shows_who_advanced_and_who_was_cut():
     entries = timeline_build([SELECTION, PHASE1, WILDCARD, PHASE2, FINAL], TEAMS)
     assert _rows(entries[1]) == [
-        ("LG", Outcome.ADVANCED),
-        ("SKT", Outcome.ADVANCED),
-        ("NAVER", Outcome.LEFT),
-        ("NCAI", Outcome.LEFT),
+        ("LG", TimelineStatus.ADVANCED),
+        ("SKT", TimelineStatus.ADVANCED),
+        ("NAVER", TimelineStatus.LEFT),
+        ("NCAI", TimelineStatus.LEFT),
     ]
 
 
 def test_timeline_open_phase_lists_remaining_teams_including_the_wildcard_as_competing():
     entries = timeline_build([SELECTION, PHASE1, WILDCARD, PHASE2, FINAL], TEAMS)
     assert _rows(entries[3]) == [
-        ("LG", Outcome.COMPETING),
-        ("SKT", Outcome.COMPETING),
-        ("MOTIF", Outcome.COMPETING),
+        ("LG", TimelineStatus.COMPETING),
+        ("SKT", TimelineStatus.COMPETING),
+        ("MOTIF", TimelineStatus.COMPETING),
     ]
 
 
@@ -91,7 +91,7 @@ def test_timeline_draft_phase_lists_nobody():
 def test_timeline_withdrawal_without_phase_counts_in_the_phase_it_happened_in():
     withdrew = T(20, "QUIT", D(2025, 8, 4), left_on=D(2026, 1, 10))
     entries = timeline_build([PHASE1, PHASE2], [withdrew])
-    assert _rows(entries[0]) == [("QUIT", Outcome.LEFT)]
+    assert _rows(entries[0]) == [("QUIT", TimelineStatus.LEFT)]
     assert entries[1].teams == []
 
 
