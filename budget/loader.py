@@ -40,8 +40,9 @@ from budget.models import (
     ReferenceFigure,
 )
 from budget.selectors import committed_krw
-from budget.services.lines import budget_line_create, category_cap_set
+from budget.services import budget_line_create, category_cap_set
 from common.loading import (
+    PROVENANCE,
     LoadContext,
     LoadReport,
     ProgramFileError,
@@ -57,7 +58,6 @@ from common.loading import (
 )
 
 DEFAULT_GPU_RATE_KRW_PER_GPU_DAY = 200_000
-SOURCED = ("is_illustrative", "source_note")
 
 
 def budget_section_load(data: dict, context: LoadContext, report: LoadReport) -> None:
@@ -93,7 +93,7 @@ def _lines_load(budget: dict, context, report: LoadReport) -> dict[str, BudgetLi
             context,
             report,
             path,
-            descriptive=("name", *SOURCED),
+            descriptive=("name", *PROVENANCE),
             create=partial(
                 budget_line_create,
                 program=context.program,
@@ -153,7 +153,7 @@ def _caps_load(budget: dict, context, report: LoadReport) -> None:
             context,
             report,
             path,
-            descriptive=SOURCED,
+            descriptive=PROVENANCE,
             create=partial(
                 category_cap_set,
                 program=context.program,

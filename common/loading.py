@@ -116,6 +116,9 @@ class LoadContext:
 
 
 _MISSING = object()
+# The provenance every record may carry (``sourced``), and the file's keys for model fields named otherwise.
+PROVENANCE = ("is_illustrative", "source_note")
+_FILE_KEYS = {"is_illustrative": "illustrative", "source_note": "source"}
 
 
 def mapping_at(value: Any, path: str) -> dict:
@@ -236,7 +239,8 @@ def seed_row(
       service does not take are then set like a descriptive change.
     * Existing: fields named in ``descriptive`` that differ are updated (one audit event for the row, with
       before and after); any other field that differs keeps the database's value and is reported as a
-      difference at ``keys[field]`` (default ``path.field``).
+      difference at ``keys[field]`` (default ``path.field``, with the file's name for the provenance
+      fields). Once such a field differs, the row's provenance (``PROVENANCE``) is kept too.
 
     Raises ProgramFileError (at ``path``) when the row fails validation or the service refuses it.
     """
@@ -268,17 +272,20 @@ def seed_row(
         context.new.add((obj._meta.label_lower, obj.pk))
     else:
         bucket = "unchanged"
+    differing = [name for name, value in values.items() if _current(obj, name) != _comparable(value)]
     descriptive = set(descriptive)
+    if any(name not in descriptive for name in differing):
+        # The database has moved away from the file's figures (e.g. staff amended an amount): the file's
+        # source note and illustrative mark describe the file's figures, not the database's, so they stay.
+        descriptive -= set(PROVENANCE)
     before, after = {}, {}
-    for name, value in values.items():
-        current = _current(obj, name)
-        if current == _comparable(value):
-            continue
+    for name in differing:
+        value = values[name]
         if name in descriptive:
-            before[name], after[name] = current, _comparable(value)
+            before[name], after[name] = _current(obj, name), _comparable(value)
             setattr(obj, name, value)
         else:
-            where = (keys or {}).get(name, f"{path}.{name}")
+            where = (keys or {}).get(name) or _file_key(path, name)
             report.differences.append(Difference(where, _shown(value), _shown(getattr(obj, name))))
     if after:
         _validate(obj, path)
@@ -309,6 +316,10 @@ def through_service(call: Callable[[], Any], context: LoadContext, path: str) ->
         raise ProgramFileError(path, "; ".join(_messages(exc))) from None
     except PermissionDenied as exc:
         raise ProgramFileError(path, f"refused: {exc}") from None
+
+
+def _file_key(path: str, name: str) -> str:
+    return f"{path}.{_FILE_KEYS.get(name, name)}"
 
 
 def _validate(obj: models.Model, path: str) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from functools import partial
 
 from common.loading import (
+    PROVENANCE,
     LoadContext,
     LoadReport,
     ProgramFileError,
@@ -37,8 +38,6 @@ from common.loading import (
 )
 from consortia.models import Consortium, FoundationModel, Organization, Partnership, Program
 from consortia.services import partnership_add
-
-SOURCED = ("is_illustrative", "source_note")
 
 
 def program_section_load(data: dict, context: LoadContext, report: LoadReport) -> None:
@@ -69,7 +68,7 @@ def program_section_load(data: dict, context: LoadContext, report: LoadReport) -
             "originality_rule",
             "start_date",
             "planned_end",
-            *SOURCED,
+            *PROVENANCE,
         ),
     )
 
@@ -94,7 +93,7 @@ def organizations_section_load(data: dict, context: LoadContext, report: LoadRep
             context,
             report,
             path,
-            descriptive=("name_ko", "kind", "country", *SOURCED),
+            descriptive=("name_ko", "kind", "country", *PROVENANCE),
         )
 
 
@@ -139,7 +138,7 @@ def consortia_section_load(data: dict, context: LoadContext, report: LoadReport)
             context,
             report,
             path,
-            descriptive=("name", "is_wildcard", "strategy", *SOURCED),
+            descriptive=("name", "is_wildcard", "strategy", *PROVENANCE),
         )
         context.consortia[code] = consortium
         # The lead the database records (a change of lead in the file is reported above, not applied).
@@ -175,7 +174,7 @@ def consortia_section_load(data: dict, context: LoadContext, report: LoadReport)
                 context,
                 report,
                 ppath,
-                descriptive=("contribution", *SOURCED),
+                descriptive=("contribution", *PROVENANCE),
                 create=_partner_add(consortium, organization, values, context),
                 keys={"role": f"{ppath}.org"},
             )

@@ -8,11 +8,13 @@ A phase's workflow belongs to the portal once the phase exists, so a reload neve
   in the portal, and the file must not undo that.
 * A phase's set-up (rubric components and criteria, gates, benchmark set, target models, participants) is
   created from the file while the phase is new (created by this load) or still a draft; rows that exist
-  keep their weights, points, groups and models, and only their names, notes, descriptions and sources
-  follow the file. Once a phase is open its missing set-up rows are reported, not created.
+  keep their weights, maximum points, sources of points, groups and models, and only their names, notes,
+  descriptions and provenance follow the file, and only while the phase is a draft. Once a phase is open
+  its set-up is the portal's: existing rows are kept whole (what evaluators score against does not change
+  under them) and missing ones are reported, not created.
 * Recorded results (panel points, gate decisions) and official outcomes are written only into a phase
   this load creates (the program's history as published). In an existing phase they are what staff
-  entered or what finalizing decided: kept, and differences reported.
+  entered or what finalizing decided: kept whole, and differences reported.
 * Benchmarks keep their scale and direction and reference scores their value once they exist (they are
   standings inputs); names, categories and sources follow the file.
 
@@ -33,6 +35,7 @@ from decimal import Decimal
 from functools import partial
 
 from common.loading import (
+    PROVENANCE,
     Difference,
     LoadContext,
     LoadReport,
@@ -77,8 +80,6 @@ from evaluations.services import (
 )
 from evaluations.services._common import NOT_FINAL, RUBRIC_EDITABLE
 
-SOURCED = ("is_illustrative", "source_note")
-
 
 def phases_section_load(data: dict, context: LoadContext, report: LoadReport) -> None:
     statuses = choice(Phase.Status.values)
@@ -112,7 +113,7 @@ def phases_section_load(data: dict, context: LoadContext, report: LoadReport) ->
             context,
             report,
             path,
-            descriptive=("name", *SOURCED),
+            descriptive=("name", *PROVENANCE),
         )
 
 
@@ -137,7 +138,7 @@ def benchmarks_section_load(data: dict, context: LoadContext, report: LoadReport
             context,
             report,
             path,
-            descriptive=("name", "category", *SOURCED),
+            descriptive=("name", "category", *PROVENANCE),
         )
         context.benchmarks[code] = benchmark
         references = read(node, "reference_scores", path, lambda v, p: mapping_at(v, p), default={})
@@ -177,6 +178,11 @@ class _Seed:
         if self.new:
             return ""
         return f"{self.phase.code} already exists; its results and outcomes are entered in the portal"
+
+    def descriptive(self, *fields: str) -> tuple[str, ...]:
+        """The fields of a set-up row that follow the file: while the set-up is the file's to create.
+        The record of a phase that is running or done is kept whole, names and notes included."""
+        return () if self.setup_refused else fields
 
     def service(self, allowed: tuple[str, ...], call):
         """``call`` (a service call) when the phase's status lets the service write, else None."""
@@ -268,6 +274,7 @@ def _rubric_load(seed: _Seed, node: dict, path: str, has_results: bool, report: 
             crit = mapping_at(raw_criterion, kpath)
             criteria_specs.append((kpath, crit, read(crit, "max_points", kpath, decimal)))
         scale = sum((m for _p, _c, m in criteria_specs), Decimal(0)) if criteria_specs else weight
+        scale_from = "criteria" if criteria_specs else "weight"
         if has_results or not criteria_specs:
             inferred = RubricComponent.Source.PANEL
         elif all(c.get("group") for _p, c, _m in criteria_specs):
@@ -291,7 +298,8 @@ def _rubric_load(seed: _Seed, node: dict, path: str, has_results: bool, report: 
             seed.context,
             report,
             cpath,
-            descriptive=("name", "note", *SOURCED),
+            descriptive=seed.descriptive("name", "note", *PROVENANCE),
+            keys={"order": f"{cpath} (position)", "max_points": f"{cpath}.{scale_from} (maximum points)"},
             creatable=seed.setup_refused,
             create=seed.service(
                 RUBRIC_EDITABLE,
@@ -333,7 +341,7 @@ def _rubric_load(seed: _Seed, node: dict, path: str, has_results: bool, report: 
                     seed.context,
                     report,
                     kpath,
-                    descriptive=("name", "note", *SOURCED),
+                    descriptive=seed.descriptive("name", "note", *PROVENANCE),
                     creatable=seed.setup_refused,
                     create=seed.service(
                         RUBRIC_EDITABLE,
@@ -348,7 +356,7 @@ def _rubric_load(seed: _Seed, node: dict, path: str, has_results: bool, report: 
                             note=criterion_values["note"],
                         ),
                     ),
-                    keys={"benchmark_group": f"{kpath}.group"},
+                    keys={"benchmark_group": f"{kpath}.group", "order": f"{kpath} (position)"},
                 )
             spec.criteria[ckey] = (max_points, criterion)
         loaded[key] = spec
@@ -378,7 +386,7 @@ def _gates_load(seed: _Seed, node: dict, path: str, report: LoadReport) -> dict:
             seed.context,
             report,
             gpath,
-            descriptive=tuple(values),
+            descriptive=seed.descriptive(*values),
             creatable=seed.setup_refused,
             create=seed.service(
                 RUBRIC_EDITABLE,
@@ -422,7 +430,7 @@ def _benchmark_set_load(seed: _Seed, node: dict, path: str, report: LoadReport) 
             context,
             report,
             bpath,
-            descriptive=SOURCED,
+            descriptive=seed.descriptive(*PROVENANCE),
             creatable=seed.setup_refused,
             create=seed.service(
                 RUBRIC_EDITABLE,
@@ -516,7 +524,6 @@ def _write_panel(seed: _Seed, report: LoadReport, path: str, consortium, compone
         seed.context,
         report,
         path,
-        descriptive=SOURCED,
         creatable=seed.results_refused,
         create=seed.service(
             NOT_FINAL,
@@ -531,7 +538,13 @@ def _write_panel(seed: _Seed, report: LoadReport, path: str, consortium, compone
                 actor=seed.context.actor,
             ),
         ),
-        keys={"points": path, "panel_size": path, "phase": path},
+        keys={
+            "points": path,
+            "panel_size": path,
+            "phase": path,
+            "is_illustrative": f"{path.rsplit('.', 1)[0]}.illustrative",
+            "source_note": f"{path.rsplit('.', 1)[0]}.source",
+        },
     )
 
 
@@ -583,7 +596,6 @@ def _result_load(
             context,
             report,
             gpath,
-            descriptive=SOURCED,
             creatable=seed.results_refused,
             create=seed.service(
                 NOT_FINAL,
@@ -596,7 +608,12 @@ def _result_load(
                     actor=context.actor,
                 ),
             ),
-            keys={"passed": gpath, "reason": gpath + "_reason"},
+            keys={
+                "passed": gpath,
+                "reason": gpath + "_reason",
+                "is_illustrative": f"{path}.illustrative",
+                "source_note": f"{path}.source",
+            },
         )
     unknown = sorted(set(row) - known)
     if unknown:
