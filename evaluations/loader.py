@@ -18,14 +18,15 @@ A phase's workflow belongs to the portal once the phase exists, so a reload neve
 * Benchmarks keep their scale and direction and reference scores their value once they exist (they are
   standings inputs); names, categories and sources follow the file.
 
-Creation goes through the evaluations services with the system actor (``LoadContext.actor``) where the
-phase's status lets a service do it: the set-up of a draft or open phase (``rubric_component_create``,
-``rubric_criterion_create``, ``rubric_gate_create``, ``phase_participant_add``, ``phase_benchmark_add``,
-``target_model_set``) and results in a phase that is not finalized (``panel_result_record``,
-``gate_result_record``); each audits and marks the standings stale itself. No service creates phases,
-benchmarks or reference scores, and the services rightly refuse to write into a phase that is evaluating
-or finalized, which is how the file records the program's history: those rows are written here, each with
-its own audit event.
+Creation: set-up added to a phase that already exists (a draft) goes through the evaluations services
+with the system actor (``rubric_component_create``, ``rubric_criterion_create``, ``rubric_gate_create``,
+``phase_participant_add``, ``phase_benchmark_add``, ``target_model_set``), which check it, audit it and
+mark the standings stale as they do for staff. No service creates a phase, a benchmark or a reference
+score, so a phase this load creates is written here together with its set-up, results and outcomes, each
+row with its own audit event, and its standings are marked stale once: the file records the program's
+history as published (phases already open, evaluating or finalized, with their results), which the
+services rightly refuse to write into, and a first load must give the same world whatever the phases'
+statuses.
 """
 
 from __future__ import annotations
@@ -68,8 +69,6 @@ from evaluations.models import (
     TargetModel,
 )
 from evaluations.services import (
-    gate_result_record,
-    panel_result_record,
     phase_benchmark_add,
     phase_participant_add,
     rubric_component_create,
@@ -78,7 +77,6 @@ from evaluations.services import (
     standings_inputs_changed,
     target_model_set,
 )
-from evaluations.services._common import NOT_FINAL, RUBRIC_EDITABLE
 
 
 def phases_section_load(data: dict, context: LoadContext, report: LoadReport) -> None:
@@ -184,9 +182,10 @@ class _Seed:
         The record of a phase that is running or done is kept whole, names and notes included."""
         return () if self.setup_refused else fields
 
-    def service(self, allowed: tuple[str, ...], call):
-        """``call`` (a service call) when the phase's status lets the service write, else None."""
-        return call if self.phase.status in allowed else None
+    def service(self, call):
+        """``call`` (a service call) for set-up added to a phase that already exists (a draft: the
+        services' own rules apply); None for a phase this load creates, whose set-up is written with it."""
+        return None if self.new else call
 
 
 @dataclass
@@ -226,7 +225,6 @@ def phase_details_load(data: dict, context: LoadContext, report: LoadReport) -> 
                 f"{path}.participants.{code}",
                 creatable=seed.setup_refused,
                 create=seed.service(
-                    RUBRIC_EDITABLE,
                     partial(phase_participant_add, phase=phase, consortium=consortium, actor=context.actor),
                 ),
                 keys={"outcome": outcome[1]} if outcome else None,
@@ -302,7 +300,6 @@ def _rubric_load(seed: _Seed, node: dict, path: str, has_results: bool, report: 
             keys={"order": f"{cpath} (position)", "max_points": f"{cpath}.{scale_from} (maximum points)"},
             creatable=seed.setup_refused,
             create=seed.service(
-                RUBRIC_EDITABLE,
                 partial(
                     rubric_component_create,
                     phase=seed.phase,
@@ -344,7 +341,6 @@ def _rubric_load(seed: _Seed, node: dict, path: str, has_results: bool, report: 
                     descriptive=seed.descriptive("name", "note", *PROVENANCE),
                     creatable=seed.setup_refused,
                     create=seed.service(
-                        RUBRIC_EDITABLE,
                         partial(
                             rubric_criterion_create,
                             component=component,
@@ -389,7 +385,6 @@ def _gates_load(seed: _Seed, node: dict, path: str, report: LoadReport) -> dict:
             descriptive=seed.descriptive(*values),
             creatable=seed.setup_refused,
             create=seed.service(
-                RUBRIC_EDITABLE,
                 partial(
                     rubric_gate_create,
                     phase=seed.phase,
@@ -433,7 +428,6 @@ def _benchmark_set_load(seed: _Seed, node: dict, path: str, report: LoadReport) 
             descriptive=seed.descriptive(*PROVENANCE),
             creatable=seed.setup_refused,
             create=seed.service(
-                RUBRIC_EDITABLE,
                 partial(
                     phase_benchmark_add,
                     phase=seed.phase,
@@ -462,7 +456,6 @@ def _target_models_load(seed: _Seed, node: dict, path: str, report: LoadReport) 
             tpath,
             creatable=seed.setup_refused,
             create=seed.service(
-                RUBRIC_EDITABLE,
                 partial(
                     target_model_set,
                     phase=seed.phase,
@@ -525,19 +518,6 @@ def _write_panel(seed: _Seed, report: LoadReport, path: str, consortium, compone
         report,
         path,
         creatable=seed.results_refused,
-        create=seed.service(
-            NOT_FINAL,
-            partial(
-                panel_result_record,
-                phase=seed.phase,
-                consortium=consortium,
-                component=component,
-                criterion=criterion,
-                points=points,
-                panel_size=panel_size,
-                actor=seed.context.actor,
-            ),
-        ),
         keys={
             "points": path,
             "panel_size": path,
@@ -597,17 +577,6 @@ def _result_load(
             report,
             gpath,
             creatable=seed.results_refused,
-            create=seed.service(
-                NOT_FINAL,
-                partial(
-                    gate_result_record,
-                    gate=gate,
-                    consortium=consortium,
-                    passed=passed,
-                    reason=reason,
-                    actor=context.actor,
-                ),
-            ),
             keys={
                 "passed": gpath,
                 "reason": gpath + "_reason",

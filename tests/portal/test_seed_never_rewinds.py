@@ -167,9 +167,16 @@ def test_first_load_audits_every_row_it_creates_and_records_one_load_event_with_
     assert creates.count() == sum(created.values())
     assert _last_event_id() == event.pk
     assert {e.context["sha256"] for e in AuditEvent.objects.all()} == {FILE_SHA256}
-    # Rows a service can create were created by it, e.g. P2's rubric and the budget lines.
-    component = RubricComponent.objects.get(phase__code="P2", key="benchmark")
-    assert creates.filter(object_type="evaluations.rubriccomponent", object_id=str(component.pk)).exists()
+    # A budget line is created by budget_line_create (its own event); a phase, with which no service can
+    # help, by the loader (its event names the key path).
+    line = BudgetLine.objects.get(code="FY25-DATA")
+    assert creates.get(object_type="budget.budgetline", object_id=str(line.pk)).context.get("extra") is None
+    p2 = Phase.objects.get(code="P2")
+    assert creates.get(object_type="evaluations.phase", object_id=str(p2.pk)).context["extra"] == {
+        "program_file_path": "phases[3]"
+    }
+    # The same world as before: P2 and its set-up written together, its standings marked stale once.
+    assert p2.standings_generation == 1
     assert f"Loaded kai_program.yaml (sha256 {FILE_SHA256}): created: " in out
     assert f"Recorded as audit event #{event.pk}." in out
 
