@@ -1,17 +1,32 @@
 """The budget section of the program file: lines, reference figures, per-team caps, GPU allocations and
-GPU notes. Rows are matched by natural keys and only differing fields are saved (``sync_row``), so loading
-twice changes nothing; every error names the key path.
+GPU notes. Rows are matched by natural keys and created when missing (``common.loading.seed_row``); every
+error names the key path.
+
+A reload never changes money: a line keeps its fiscal year, category and amount (amendments are made in
+the portal, with a reason), a cap its amount, and an allocation everything (amount, GPUs, period, status,
+freeze); where the file says otherwise the load reports the difference. Names, sources and illustrative
+marks of lines and caps, reference figures and GPU notes follow the file. Nothing here touches
+executions, amendments or GPU usage reports.
+
+Creation: lines go through ``budget.services.budget_line_create`` and caps through
+``budget.services.category_cap_set``, with the system actor. Allocations are written here, each with its
+own audit event, because ``allocation_create`` cannot record what the file states: the row's program-file
+key (how a reload finds it), the illustrative mark of a derived amount, and the allocations of teams that
+already left, which the file records frozen and the service refuses. No service creates reference figures
+or GPU notes.
 
 GPU allocations: the program publishes GPU counts per team and half-year but not what each lease costs.
 Unless a row gives ``amount_krw``, its KRW amount is derived transparently as GPUs × days × a per-GPU-day
 rate (``budget.gpu_rate_krw_per_gpu_day``, default ₩200,000 ≈ ₩8,333 per GPU-hour, chosen so that the
 published allocations fit in the ₩157.6bn leasing line), and the allocation is marked illustrative with
-the derivation in its source note. Allocations of teams that already left are recorded frozen as of the
-leaving date (same rule as the freeze service; like all loaded data, not an audit event); allocations
-still active when the file records a departure are frozen through the service itself.
+the derivation in its source note. Allocations of teams that already left (as the database records them)
+are recorded frozen as of the leaving date, by the same rule as the freeze service. A departure is never
+applied to existing allocations here: finalizing a phase (or a withdrawal) freezes them in the portal.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from django.db.models import Sum
 
@@ -25,8 +40,9 @@ from budget.models import (
     ReferenceFigure,
 )
 from budget.selectors import committed_krw
-from budget.services.allocations import allocations_freeze_for_elimination
+from budget.services import budget_line_create, category_cap_set
 from common.loading import (
+    PROVENANCE,
     LoadContext,
     LoadReport,
     ProgramFileError,
@@ -36,8 +52,8 @@ from common.loading import (
     mapping_at,
     positive_integer,
     read,
+    seed_row,
     sourced,
-    sync_row,
     text,
 )
 
@@ -52,16 +68,6 @@ def budget_section_load(data: dict, context: LoadContext, report: LoadReport) ->
     notes: dict[tuple[str, str], str] = {}  # (period, team code) -> key path of the row that made the note
     _gpu_allocations_load(budget, context, report, lines, notes)
     _gpu_notes_load(budget, context, report, notes)
-    # Allocations that were active before the file recorded the team's departure are frozen by the service
-    # (audited, late pending spending rejected), as the evaluations finalize step would have done.
-    for consortium in context.consortia.values():
-        if not consortium.is_active and consortium.left_on is not None:
-            allocations_freeze_for_elimination(
-                consortium=consortium,
-                phase=consortium.left_in_phase,
-                effective_on=consortium.left_on,
-                actor=None,
-            )
 
 
 def _lines_load(budget: dict, context, report: LoadReport) -> dict[str, BudgetLine]:
@@ -73,18 +79,28 @@ def _lines_load(budget: dict, context, report: LoadReport) -> dict[str, BudgetLi
         code = read(node, "code", path, text)
         if code in lines:
             raise ProgramFileError(f"{path}.code", f"duplicate budget line code {code!r}")
-        lines[code] = sync_row(
+        values = {
+            "name": read(node, "name", path, text),
+            "fiscal_year": read(node, "fiscal_year", path, integer),
+            "category": read(node, "category", path, categories),
+            "amount_krw": read(node, "amount_krw", path, positive_integer),
+            **sourced(node, path),
+        }
+        lines[code] = seed_row(
             BudgetLine,
             {"program": context.program, "code": code},
-            {
-                "name": read(node, "name", path, text),
-                "fiscal_year": read(node, "fiscal_year", path, integer),
-                "category": read(node, "category", path, categories),
-                "amount_krw": read(node, "amount_krw", path, positive_integer),
-                **sourced(node, path),
-            },
+            values,
+            context,
             report,
             path,
+            descriptive=("name", *PROVENANCE),
+            create=partial(
+                budget_line_create,
+                program=context.program,
+                code=code,
+                actor=context.actor,
+                **values,
+            ),
         )
     return lines
 
@@ -98,16 +114,20 @@ def _reference_figures_load(budget: dict, context, report: LoadReport) -> None:
         if code in seen:
             raise ProgramFileError(f"{path}.code", f"duplicate reference figure code {code!r}")
         seen.add(code)
-        sync_row(
+        values = {
+            "name": read(node, "name", path, text),
+            "amount_krw": read(node, "amount_krw", path, positive_integer),
+            **sourced(node, path),
+        }
+        # A published figure quoted for reference (no computation uses it): descriptive.
+        seed_row(
             ReferenceFigure,
             {"program": context.program, "code": code},
-            {
-                "name": read(node, "name", path, text),
-                "amount_krw": read(node, "amount_krw", path, positive_integer),
-                **sourced(node, path),
-            },
+            values,
+            context,
             report,
             path,
+            descriptive=tuple(values),
         )
 
 
@@ -124,12 +144,26 @@ def _caps_load(budget: dict, context, report: LoadReport) -> None:
                 f"{path}.category", f"duplicate cap for {category} ({fiscal_year or 'every year'})"
             )
         seen.add((category, fiscal_year))
-        sync_row(
+        amount = read(node, "amount_krw", path, positive_integer)
+        meta = sourced(node, path)
+        seed_row(
             CategoryCap,
             {"program": context.program, "category": category, "fiscal_year": fiscal_year},
-            {"per_team_amount_krw": read(node, "amount_krw", path, positive_integer), **sourced(node, path)},
+            {"per_team_amount_krw": amount, **meta},
+            context,
             report,
             path,
+            descriptive=PROVENANCE,
+            create=partial(
+                category_cap_set,
+                program=context.program,
+                category=category,
+                fiscal_year=fiscal_year,
+                per_team_amount_krw=amount,
+                source_note=meta["source_note"],
+                actor=context.actor,
+            ),
+            keys={"per_team_amount_krw": f"{path}.amount_krw"},
         )
 
 
@@ -189,17 +223,20 @@ def _gpu_allocations_load(
         if count == 0:
             # "No government GPUs this period" is a fact about the team, not an allocation.
             _note_key_claim(notes, (label, team_code), path)
-            sync_row(
+            values = {
+                "period_start": start,
+                "period_end": end,
+                "note": "no government GPUs in this period",
+                **meta,
+            }
+            seed_row(
                 GpuNote,
                 {"program": context.program, "period_label": label, "consortium": consortium},
-                {
-                    "period_start": start,
-                    "period_end": end,
-                    "note": "no government GPUs in this period",
-                    **meta,
-                },
+                values,
+                context,
                 report,
                 path,
+                descriptive=tuple(values),
             )
             continue
         model = read(node, "gpu_model", path, text)
@@ -231,21 +268,25 @@ def _gpu_allocations_load(
             **meta,
         }
         existing = Allocation.objects.filter(line=line, load_key=key).first()
-        if existing is None and not consortium.is_active and consortium.left_on is not None:
-            values.update(_frozen_as_recorded(consortium, line, start, end, amount))
-        elif existing is None or not existing.is_frozen:
-            values["period_end"] = end
-        elif (
-            existing.amount_krw,
-            existing.gpu_count,
-            existing.period_start,
-            existing.planned_period_end,
-        ) != (amount, count, start, end):
-            raise ProgramFileError(
-                path, f"allocation {key} is frozen; its amount, count and period cannot change"
-            )
-        sync_row(Allocation, {"line": line, "load_key": key}, values, report, path)
-        touched[line.pk] = line
+        if existing is None:
+            if not consortium.is_active and consortium.left_on is not None:
+                values.update(_frozen_as_recorded(consortium, line, start, end, amount))
+            else:
+                values["period_end"] = end
+            touched[line.pk] = line
+        # What a reload compares: the file's terms, not the effective end a freeze may have set.
+        keys = {
+            "consortium": f"{path}.consortium",
+            "period_start": f"{path}.period",
+            "planned_period_end": f"{path}.period",
+            "amount_krw": f"{path}.amount_krw"
+            + ("" if "amount_krw" in node else " (derived from the count)"),
+            "gpu_model": f"{path}.gpu_model",
+            "gpu_count": f"{path}.count",
+            "is_illustrative": f"{path}.illustrative",
+            "source_note": f"{path}.source",
+        }
+        seed_row(Allocation, {"line": line, "load_key": key}, values, context, report, path, keys=keys)
     for line in touched.values():
         total = Allocation.objects.filter(line=line).aggregate(total=Sum(committed_krw()))["total"] or 0
         if total > line.amount_krw:
@@ -290,15 +331,18 @@ def _gpu_notes_load(budget: dict, context, report: LoadReport, notes: dict[tuple
         team_code = read(node, "consortium", path, text)
         consortium = None if team_code == "*" else _consortium_ref(context, team_code, f"{path}.consortium")
         _note_key_claim(notes, (label, team_code), path)
-        sync_row(
+        values = {
+            "period_start": start,
+            "period_end": end,
+            "note": read(node, "note", path, text),
+            **sourced(node, path),
+        }
+        seed_row(
             GpuNote,
             {"program": context.program, "period_label": label, "consortium": consortium},
-            {
-                "period_start": start,
-                "period_end": end,
-                "note": read(node, "note", path, text),
-                **sourced(node, path),
-            },
+            values,
+            context,
             report,
             path,
+            descriptive=tuple(values),
         )

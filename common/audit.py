@@ -7,6 +7,7 @@ change, they commit or roll back with it, and they work on both PostgreSQL and t
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import hashlib
@@ -104,6 +105,17 @@ def reset_request_context(token: contextvars.Token) -> None:
     _request_context.reset(token)
 
 
+@contextlib.contextmanager
+def audit_context(**values):
+    """Add ``values`` to the context of every event recorded inside the block, e.g. the program file load
+    names its file and sha256, so the events of the services it calls say where they came from."""
+    token = _request_context.set({**(_request_context.get() or {"source": "system"}), **values})
+    try:
+        yield
+    finally:
+        _request_context.reset(token)
+
+
 def audit_record(
     *,
     actor,
@@ -117,6 +129,62 @@ def audit_record(
     extra: dict | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction (so it rolls back with the change)."""
+    return audit_record_many(
+        [
+            {
+                "actor": actor,
+                "action": action,
+                "target": target,
+                "object_type": object_type,
+                "object_id": object_id,
+                "object_repr": object_repr,
+                "before": before,
+                "after": after,
+                "extra": extra,
+            }
+        ]
+    )[0]
+
+
+def audit_record_many(entries: list[dict]) -> list[AuditEvent]:
+    """Append several events in this order, in the caller's transaction: one chain lock, one read of the
+    chain's end and one INSERT. Each entry holds ``audit_record``'s keyword arguments (for loads that
+    record hundreds of events, e.g. the program file's)."""
+    prepared = [_event_fields(**entry) for entry in entries]
+    if not prepared:
+        return []
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Serialise appends so two transactions never chain onto the same previous row.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+        prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+        occurred_at = timezone.now()
+        rows = []
+        for actor_id, fields in prepared:
+            fields["occurred_at"] = occurred_at
+            digest = event_hash(prev_hash=prev_hash, actor_id=actor_id, **fields)
+            rows.append(AuditEvent(actor_id=actor_id, prev_hash=prev_hash, hash=digest, **fields))
+            prev_hash = digest
+        if len(rows) == 1:
+            rows[0].save(force_insert=True)
+            return rows
+        return AuditEvent.objects.bulk_create(rows)
+
+
+def _event_fields(
+    *,
+    actor,
+    action: str,
+    target: Model | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    object_repr: str | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    extra: dict | None = None,
+) -> tuple:
+    """(actor id, the event's fields but occurred_at), JSON-safe as they will be hashed and stored."""
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = target.pk if object_id is None else object_id
@@ -124,31 +192,17 @@ def audit_record(
     context = dict(_request_context.get() or {"source": "system"})
     if extra:
         context["extra"] = json.loads(canonical(extra))
-    before = json.loads(canonical(before)) if before is not None else None
-    after = json.loads(canonical(after)) if after is not None else None
     actor_id = getattr(actor, "pk", None)
-    actor_username = actor.get_username() if actor_id is not None else ""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Serialise appends so two transactions never chain onto the same previous row.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        prev_hash = last or GENESIS_HASH
-        occurred_at = timezone.now()
-        fields = {
-            "occurred_at": occurred_at,
-            "actor_username": actor_username,
-            "action": action,
-            "object_type": object_type or "",
-            "object_id": "" if object_id is None else str(object_id),
-            "object_repr": (object_repr or "")[:300],
-            "before": before,
-            "after": after,
-            "context": context,
-        }
-        digest = event_hash(prev_hash=prev_hash, actor_id=actor_id, **fields)
-        return AuditEvent.objects.create(actor_id=actor_id, prev_hash=prev_hash, hash=digest, **fields)
+    return actor_id, {
+        "actor_username": actor.get_username() if actor_id is not None else "",
+        "action": action,
+        "object_type": object_type or "",
+        "object_id": "" if object_id is None else str(object_id),
+        "object_repr": (object_repr or "")[:300],
+        "before": json.loads(canonical(before)) if before is not None else None,
+        "after": json.loads(canonical(after)) if after is not None else None,
+        "context": context,
+    }
 
 
 def audit_chain_verify() -> tuple[int, AuditEvent | None, str]:

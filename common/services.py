@@ -1,11 +1,13 @@
-"""Writes shared by every app: API tokens and role assignment."""
+"""Writes shared by every app: API tokens, role assignment and the system actor."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -56,3 +58,33 @@ def user_set_roles(*, user, roles: list[Role]) -> None:
     groups = Group.objects.filter(name__in=[role.value for role in roles])
     user.groups.set(groups)
     user_cache_forget(user.pk)
+
+
+SYSTEM_USERNAME = "system"
+
+
+@transaction.atomic
+def system_actor_get():
+    """The user automated writes are attributed to (the program file load), created on first use.
+
+    It cannot sign in: it is inactive (the login form, password reset and token authentication all refuse
+    inactive users) and has no usable password. It holds the ministry-staff role only so that the services
+    accept its writes, as they would a staff member's. A ``system`` user that could sign in is refused
+    rather than used, so no person's account ever carries the loader's writes.
+    """
+    user, created = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"is_active": False, "is_staff": False, "is_superuser": False, "first_name": "System"},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    elif user.is_active or user.is_staff or user.is_superuser or user.has_usable_password():
+        raise ImproperlyConfigured(
+            f"A user named {SYSTEM_USERNAME!r} exists and can sign in; rename it: that name is reserved "
+            "for the non-login system actor."
+        )
+    if not user.groups.filter(name=Role.MINISTRY_STAFF.value).exists():
+        user.groups.add(Group.objects.get(name=Role.MINISTRY_STAFF.value))
+        user_cache_forget(user.pk)
+    return user

@@ -1,11 +1,43 @@
 """The evaluations sections of the program file: phases, benchmarks with reference scores, and
-(phase details) rubrics, gates and recorded results."""
+(phase details) rubrics, gates, benchmark sets, target models, participants, recorded results and outcomes.
+
+A phase's workflow belongs to the portal once the phase exists, so a reload never rewinds it:
+
+* A phase row keeps its status, order, dates, team counts and frontier threshold; only its name, source
+  and illustrative mark follow the file. Dates are not applied even to a draft: staff set a draft's dates
+  in the portal, and the file must not undo that.
+* A phase's set-up (rubric components and criteria, gates, benchmark set, target models, participants) is
+  created from the file while the phase is new (created by this load) or still a draft; rows that exist
+  keep their weights, maximum points, sources of points, groups and models, and only their names, notes,
+  descriptions and provenance follow the file, and only while the phase is a draft. Once a phase is open
+  its set-up is the portal's: existing rows are kept whole (what evaluators score against does not change
+  under them) and missing ones are reported, not created.
+* Recorded results (panel points, gate decisions) and official outcomes are written only into a phase
+  this load creates (the program's history as published). In an existing phase they are what staff
+  entered or what finalizing decided: kept whole, and differences reported.
+* Benchmarks keep their scale and direction and reference scores their value once they exist (they are
+  standings inputs); names, categories and sources follow the file.
+
+Creation: set-up added to a phase that already exists (a draft) goes through the evaluations services
+with the system actor (``rubric_component_create``, ``rubric_criterion_create``, ``rubric_gate_create``,
+``phase_participant_add``, ``phase_benchmark_add``, ``target_model_set``), which check it, audit it and
+mark the standings stale as they do for staff. No service creates a phase, a benchmark or a reference
+score, so a phase this load creates is written here together with its set-up, results and outcomes, each
+row with its own audit event, and its standings are marked stale once: the file records the program's
+history as published (phases already open, evaluating or finalized, with their results), which the
+services rightly refuse to write into, and a first load must give the same world whatever the phases'
+statuses.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from common.loading import (
+    PROVENANCE,
+    Difference,
     LoadContext,
     LoadReport,
     ProgramFileError,
@@ -18,8 +50,8 @@ from common.loading import (
     mapping_at,
     positive_integer,
     read,
+    seed_row,
     sourced,
-    sync_row,
     text,
 )
 from evaluations import standings as pure
@@ -37,7 +69,15 @@ from evaluations.models import (
     RubricGate,
     TargetModel,
 )
-from evaluations.services import standings_inputs_changed
+from evaluations.services import (
+    phase_benchmark_add,
+    phase_participant_add,
+    rubric_component_create,
+    rubric_criterion_create,
+    rubric_gate_create,
+    standings_inputs_changed,
+    target_model_set,
+)
 
 
 def phases_section_load(data: dict, context: LoadContext, report: LoadReport) -> None:
@@ -48,7 +88,12 @@ def phases_section_load(data: dict, context: LoadContext, report: LoadReport) ->
         code = read(node, "code", path, text)
         if code in context.phases:
             raise ProgramFileError(f"{path}.code", f"duplicate phase code {code!r}")
-        context.phases[code] = sync_row(
+        threshold = read(
+            node, "frontier_threshold", path, decimal, default=context.program.frontier_threshold
+        )
+        if not 0 < threshold <= Decimal("1.5"):
+            raise ProgramFileError(f"{path}.frontier_threshold", f"{threshold} is not in (0, 1.5]")
+        context.phases[code] = seed_row(
             Phase,
             {"program": context.program, "code": code},
             {
@@ -61,10 +106,13 @@ def phases_section_load(data: dict, context: LoadContext, report: LoadReport) ->
                 "status": read(node, "status", path, statuses),
                 "teams_in": read(node, "teams_in", path, integer, default=None),
                 "teams_advancing": read(node, "teams_advancing", path, integer),
+                "frontier_threshold": threshold,
                 **sourced(node, path),
             },
+            context,
             report,
             path,
+            descriptive=("name", *PROVENANCE),
         )
 
 
@@ -76,7 +124,7 @@ def benchmarks_section_load(data: dict, context: LoadContext, report: LoadReport
         code = read(node, "code", path, text)
         if code in context.benchmarks:
             raise ProgramFileError(f"{path}.code", f"duplicate benchmark code {code!r}")
-        benchmark = sync_row(
+        benchmark = seed_row(
             Benchmark,
             {"code": code},
             {
@@ -86,63 +134,111 @@ def benchmarks_section_load(data: dict, context: LoadContext, report: LoadReport
                 "scale": read(node, "scale", path, decimal, default=Decimal("100")),
                 **sourced(node, path),
             },
+            context,
             report,
             path,
+            descriptive=("name", "category", *PROVENANCE),
         )
         context.benchmarks[code] = benchmark
         references = read(node, "reference_scores", path, lambda v, p: mapping_at(v, p), default={})
         for model_name, raw_score in references.items():
             rpath = f"{path}.reference_scores.{model_name}"
-            sync_row(
+            seed_row(
                 ReferenceScore,
                 {"benchmark": benchmark, "reference_model": str(model_name)},
                 {"score": decimal(raw_score, rpath)},
+                context,
                 report,
                 rpath,
+                keys={"score": rpath},
             )
 
 
+@dataclass
+class _Seed:
+    """One phase's details being loaded: whether this load created the phase, and what it may write."""
+
+    phase: Phase
+    new: bool
+    context: LoadContext
+
+    @property
+    def setup_refused(self) -> str:
+        """Why missing set-up rows are not created ("" when they are)."""
+        if self.new or self.phase.status == Phase.Status.DRAFT:
+            return ""
+        return (
+            f"{self.phase.code} is {self.phase.status} in the database; its set-up is managed in the portal"
+        )
+
+    @property
+    def results_refused(self) -> str:
+        """Why missing results and outcomes are not written ("" when they are)."""
+        if self.new:
+            return ""
+        return f"{self.phase.code} already exists; its results and outcomes are entered in the portal"
+
+    def descriptive(self, *fields: str) -> tuple[str, ...]:
+        """The fields of a set-up row that follow the file: while the set-up is the file's to create.
+        The record of a phase that is running or done is kept whole, names and notes included."""
+        return () if self.setup_refused else fields
+
+    def service(self, call):
+        """``call`` (a service call) for set-up added to a phase that already exists (a draft: the
+        services' own rules apply); None for a phase this load creates, whose set-up is written with it."""
+        return None if self.new else call
+
+
+@dataclass
+class _Component:
+    """A rubric component as the file states it (what results are checked against), and its row."""
+
+    key: str
+    weight: Decimal
+    max_points: Decimal
+    obj: RubricComponent | None
+    criteria: dict[str, tuple[Decimal, RubricCriterion | None]] = field(default_factory=dict)
+
+
 def phase_details_load(data: dict, context: LoadContext, report: LoadReport) -> None:
-    """Rubrics (components, criteria, gates), benchmark sets, target models, participants, recorded
-    results and outcomes of each phase. Phases whose details changed get a standings recompute."""
+    """Rubrics (components, criteria, gates), participants, benchmark sets, target models, recorded
+    results and outcomes of each phase. Phases whose details the loader wrote get a standings recompute
+    (the services it calls mark theirs themselves)."""
     for i, raw in enumerate(list_at(data.get("phases"), "phases")):
         path = f"phases[{i}]"
         node = mapping_at(raw, path)
         phase = context.phases[read(node, "code", path, text)]
+        seed = _Seed(phase=phase, new=context.is_new(phase), context=context)
         before = _changes(report)
-        threshold = read(
-            node, "frontier_threshold", path, decimal, default=context.program.frontier_threshold
-        )
-        if not 0 < threshold <= Decimal("1.5"):
-            raise ProgramFileError(f"{path}.frontier_threshold", f"{threshold} is not in (0, 1.5]")
-        if phase.frontier_threshold != threshold:
-            # The phase row itself was synced (and counted) by the phases section just before.
-            Phase.objects.filter(pk=phase.pk).update(frontier_threshold=threshold)
-            phase.frontier_threshold = threshold
         results = list_at(node.get("results"), f"{path}.results")
-        components = _rubric_load(phase, node, path, bool(results), report)
-        gates = _gates_load(phase, node, path, report)
-        _benchmark_set_load(phase, node, path, context, report)
-        _target_models_load(phase, node, path, context, report)
+        components = _rubric_load(seed, node, path, bool(results), report)
+        gates = _gates_load(seed, node, path, report)
         participants = _participants(phase, node, path, results, context)
         outcomes = _outcomes(node, path, participants)
         for code, consortium in participants.items():
-            # Only a published outcome is written: one set by finalizing in the portal is kept.
-            sync_row(
+            outcome = outcomes.get(code)
+            seed_row(
                 PhaseParticipant,
                 {"phase": phase, "consortium": consortium},
-                {"outcome": outcomes[code]} if code in outcomes else {},
+                {"outcome": outcome[0]} if outcome else {},
+                context,
                 report,
                 f"{path}.participants.{code}",
+                creatable=seed.setup_refused,
+                create=seed.service(
+                    partial(phase_participant_add, phase=phase, consortium=consortium, actor=context.actor),
+                ),
+                keys={"outcome": outcome[1]} if outcome else None,
             )
+        _benchmark_set_load(seed, node, path, report)
+        _target_models_load(seed, node, path, report)
         for j, row in enumerate(results):
             _result_load(
-                phase,
+                seed,
                 mapping_at(row, f"{path}.results[{j}]"),
                 f"{path}.results[{j}]",
                 components,
                 gates,
-                context,
                 report,
             )
         if _changes(report) != before:
@@ -153,14 +249,14 @@ def _changes(report: LoadReport) -> int:
     return sum(report.created.values()) + sum(report.updated.values())
 
 
-def _rubric_load(phase: Phase, node: dict, path: str, has_results: bool, report: LoadReport) -> dict:
-    """component key -> (component, {criterion key: criterion})."""
+def _rubric_load(seed: _Seed, node: dict, path: str, has_results: bool, report: LoadReport) -> dict:
+    """component key -> _Component, as the file states it (with its row, None if not created)."""
     rubric = read(node, "rubric", path, lambda v, p: mapping_at(v, p), default={})
     rpath = f"{path}.rubric.components"
     raw_components = list_at(rubric.get("components"), rpath)
     sources = choice(RubricComponent.Source.values)
     groups = choice(BenchmarkGroup.values)
-    loaded: dict = {}
+    loaded: dict[str, _Component] = {}
     total = Decimal(0)
     for j, raw in enumerate(raw_components):
         cpath = f"{rpath}[{j}]"
@@ -177,56 +273,96 @@ def _rubric_load(phase: Phase, node: dict, path: str, has_results: bool, report:
             crit = mapping_at(raw_criterion, kpath)
             criteria_specs.append((kpath, crit, read(crit, "max_points", kpath, decimal)))
         scale = sum((m for _p, _c, m in criteria_specs), Decimal(0)) if criteria_specs else weight
+        scale_from = "criteria" if criteria_specs else "weight"
         if has_results or not criteria_specs:
             inferred = pure.Source.PANEL
         elif all(c.get("group") for _p, c, _m in criteria_specs):
             inferred = pure.Source.BENCHMARKS
         else:
             inferred = pure.Source.EVALUATORS
-        component = sync_row(
+        values = {
+            "name": read(comp, "name", cpath, text),
+            "order": j,
+            "weight": weight,
+            "max_points": scale,
+            "source": read(comp, "source", cpath, sources, default=inferred),
+            "panel_size": read(comp, "panel_size", cpath, positive_integer, default=None),
+            "note": read(comp, "note", cpath, text, default=""),
+            **sourced(comp, cpath),
+        }
+        component = seed_row(
             RubricComponent,
-            {"phase": phase, "key": key},
-            {
-                "name": read(comp, "name", cpath, text),
-                "order": j,
-                "weight": weight,
-                "max_points": scale,
-                "source": read(comp, "source", cpath, sources, default=inferred),
-                "panel_size": read(comp, "panel_size", cpath, positive_integer, default=None),
-                "note": read(comp, "note", cpath, text, default=""),
-                **sourced(comp, cpath),
-            },
+            {"phase": seed.phase, "key": key},
+            values,
+            seed.context,
             report,
             cpath,
+            descriptive=seed.descriptive("name", "note", *PROVENANCE),
+            keys={"order": f"{cpath} (position)", "max_points": f"{cpath}.{scale_from} (maximum points)"},
+            creatable=seed.setup_refused,
+            create=seed.service(
+                partial(
+                    rubric_component_create,
+                    phase=seed.phase,
+                    actor=seed.context.actor,
+                    key=key,
+                    name=values["name"],
+                    weight=weight,
+                    source=values["source"],
+                    max_points=scale,
+                    panel_size=values["panel_size"],
+                    note=values["note"],
+                ),
+            ),
         )
-        criteria = {}
+        spec = _Component(key=key, weight=weight, max_points=scale, obj=component)
         for k, (kpath, crit, max_points) in enumerate(criteria_specs):
             ckey = read(crit, "key", kpath, text)
-            if ckey in criteria:
+            if ckey in spec.criteria:
                 raise ProgramFileError(
                     f"{kpath}.key", f"duplicate criterion key {ckey!r} in component {key!r}"
                 )
-            criteria[ckey] = sync_row(
-                RubricCriterion,
-                {"component": component, "key": ckey},
-                {
-                    "name": read(crit, "name", kpath, text),
-                    "order": k,
-                    "max_points": max_points,
-                    "benchmark_group": read(crit, "group", kpath, groups, default=""),
-                    "note": read(crit, "note", kpath, text, default=""),
-                    **sourced(crit, kpath),
-                },
-                report,
-                kpath,
-            )
-        loaded[key] = (component, criteria)
+            criterion_values = {
+                "name": read(crit, "name", kpath, text),
+                "order": k,
+                "max_points": max_points,
+                "benchmark_group": read(crit, "group", kpath, groups, default=""),
+                "note": read(crit, "note", kpath, text, default=""),
+                **sourced(crit, kpath),
+            }
+            criterion = None
+            if component is not None:
+                criterion = seed_row(
+                    RubricCriterion,
+                    {"component": component, "key": ckey},
+                    criterion_values,
+                    seed.context,
+                    report,
+                    kpath,
+                    descriptive=seed.descriptive("name", "note", *PROVENANCE),
+                    creatable=seed.setup_refused,
+                    create=seed.service(
+                        partial(
+                            rubric_criterion_create,
+                            component=component,
+                            actor=seed.context.actor,
+                            key=ckey,
+                            name=criterion_values["name"],
+                            max_points=max_points,
+                            benchmark_group=criterion_values["benchmark_group"],
+                            note=criterion_values["note"],
+                        ),
+                    ),
+                    keys={"benchmark_group": f"{kpath}.group", "order": f"{kpath} (position)"},
+                )
+            spec.criteria[ckey] = (max_points, criterion)
+        loaded[key] = spec
     if raw_components and total != 100:
         raise ProgramFileError(rpath, f"component weights add up to {total}, not 100")
     return loaded
 
 
-def _gates_load(phase: Phase, node: dict, path: str, report: LoadReport) -> dict:
+def _gates_load(seed: _Seed, node: dict, path: str, report: LoadReport) -> dict:
     rubric = read(node, "rubric", path, lambda v, p: mapping_at(v, p), default={})
     gates = {}
     for j, raw in enumerate(list_at(rubric.get("gates"), f"{path}.rubric.gates")):
@@ -235,16 +371,30 @@ def _gates_load(phase: Phase, node: dict, path: str, report: LoadReport) -> dict
         key = read(gate, "key", gpath, text)
         if key in gates:
             raise ProgramFileError(f"{gpath}.key", f"duplicate gate key {key!r}")
-        gates[key] = sync_row(
+        values = {
+            "name": read(gate, "name", gpath, text),
+            "description": read(gate, "description", gpath, text, default=""),
+            **sourced(gate, gpath),
+        }
+        gates[key] = seed_row(
             RubricGate,
-            {"phase": phase, "key": key},
-            {
-                "name": read(gate, "name", gpath, text),
-                "description": read(gate, "description", gpath, text, default=""),
-                **sourced(gate, gpath),
-            },
+            {"phase": seed.phase, "key": key},
+            values,
+            seed.context,
             report,
             gpath,
+            descriptive=seed.descriptive(*values),
+            creatable=seed.setup_refused,
+            create=seed.service(
+                partial(
+                    rubric_gate_create,
+                    phase=seed.phase,
+                    actor=seed.context.actor,
+                    key=key,
+                    name=values["name"],
+                    description=values["description"],
+                ),
+            ),
         )
     return gates
 
@@ -256,8 +406,9 @@ def _consortium_ref(context, code: str, path: str):
         raise ProgramFileError(path, f"unknown consortium code {code!r}") from None
 
 
-def _benchmark_set_load(phase: Phase, node: dict, path: str, context, report: LoadReport) -> None:
+def _benchmark_set_load(seed: _Seed, node: dict, path: str, report: LoadReport) -> None:
     groups = choice(BenchmarkGroup.values)
+    context = seed.context
     for j, raw in enumerate(list_at(node.get("benchmark_set"), f"{path}.benchmark_set")):
         bpath = f"{path}.benchmark_set[{j}]"
         entry = mapping_at(raw, bpath)
@@ -267,31 +418,60 @@ def _benchmark_set_load(phase: Phase, node: dict, path: str, context, report: Lo
             raise ProgramFileError(f"{bpath}.benchmark", f"unknown benchmark code {code!r}")
         team_code = read(entry, "consortium", bpath, text, default=None)
         consortium = _consortium_ref(context, team_code, f"{bpath}.consortium") if team_code else None
-        sync_row(
+        group = read(entry, "group", bpath, groups)
+        seed_row(
             PhaseBenchmark,
-            {"phase": phase, "benchmark": benchmark, "consortium": consortium},
-            {"group": read(entry, "group", bpath, groups), **sourced(entry, bpath)},
+            {"phase": seed.phase, "benchmark": benchmark, "consortium": consortium},
+            {"group": group, **sourced(entry, bpath)},
+            context,
             report,
             bpath,
+            descriptive=seed.descriptive(*PROVENANCE),
+            creatable=seed.setup_refused,
+            create=seed.service(
+                partial(
+                    phase_benchmark_add,
+                    phase=seed.phase,
+                    benchmark=benchmark,
+                    group=group,
+                    consortium=consortium,
+                    actor=context.actor,
+                ),
+            ),
         )
 
 
-def _target_models_load(phase: Phase, node: dict, path: str, context, report: LoadReport) -> None:
+def _target_models_load(seed: _Seed, node: dict, path: str, report: LoadReport) -> None:
     targets = read(node, "target_models", path, lambda v, p: mapping_at(v, p), default={})
+    context = seed.context
     for code, model_name in targets.items():
         tpath = f"{path}.target_models.{code}"
-        sync_row(
+        consortium = _consortium_ref(context, str(code), tpath)
+        reference_model = text(model_name, tpath)
+        seed_row(
             TargetModel,
-            {"phase": phase, "consortium": _consortium_ref(context, str(code), tpath)},
-            {"reference_model": text(model_name, tpath)},
+            {"phase": seed.phase, "consortium": consortium},
+            {"reference_model": reference_model},
+            context,
             report,
             tpath,
+            creatable=seed.setup_refused,
+            create=seed.service(
+                partial(
+                    target_model_set,
+                    phase=seed.phase,
+                    consortium=consortium,
+                    reference_model=reference_model,
+                    actor=context.actor,
+                ),
+            ),
+            keys={"reference_model": tpath},
         )
 
 
 def _participants(phase: Phase, node: dict, path: str, results: list, context) -> dict:
     """Who takes part: the teams with recorded results, an explicit list, or (for a running phase) the
-    active teams."""
+    teams the database records as active."""
     if results:
         codes = [
             read(mapping_at(r, f"{path}.results[{j}]"), "consortium", f"{path}.results[{j}]", text)
@@ -323,43 +503,59 @@ def _points(value, path: str, maximum: Decimal) -> Decimal:
     return number
 
 
+def _write_panel(seed: _Seed, report: LoadReport, path: str, consortium, component, criterion, points, row):
+    """One recorded panel figure: a whole component's (``criterion`` None), or one criterion's (``criterion``
+    the row, or False when the criterion was not created)."""
+    if component is None or criterion is False:
+        report.differences.append(_not_created(path, seed.results_refused or seed.setup_refused))
+        return
+    criterion = criterion or None
+    panel_size = component.panel_size
+    seed_row(
+        PanelResult,
+        {"consortium": consortium, "component": component, "criterion": criterion},
+        {"phase": seed.phase, "points": points, "panel_size": panel_size, **sourced(row, path)},
+        seed.context,
+        report,
+        path,
+        creatable=seed.results_refused,
+        keys={
+            "points": path,
+            "panel_size": path,
+            "phase": path,
+            "is_illustrative": f"{path.rsplit('.', 1)[0]}.illustrative",
+            "source_note": f"{path.rsplit('.', 1)[0]}.source",
+        },
+    )
+
+
+def _not_created(path: str, reason: str) -> Difference:
+    return Difference(path, missing=True, reason=reason or "what it belongs to was not created")
+
+
 def _result_load(
-    phase, row: dict, path: str, components: dict, gates: dict, context, report: LoadReport
+    seed: _Seed, row: dict, path: str, components: dict[str, _Component], gates: dict, report: LoadReport
 ) -> None:
+    context = seed.context
     consortium = _consortium_ref(context, read(row, "consortium", path, text), f"{path}.consortium")
     known = {"consortium", "total", "illustrative", "source", "gate_reason"}
     total = Decimal(0)
-    for key, (component, criteria) in components.items():
+    for key, spec in components.items():
         known.add(key)
-        known.update(criteria)
+        known.update(spec.criteria)
         if key in row:
-            points = _points(row[key], f"{path}.{key}", component.max_points)
-            sync_row(
-                PanelResult,
-                {"consortium": consortium, "component": component, "criterion": None},
-                {"phase": phase, "points": points, "panel_size": component.panel_size, **sourced(row, path)},
-                report,
-                f"{path}.{key}",
-            )
-            total += points * component.weight / component.max_points
-        elif criteria and all(ckey in row for ckey in criteria):
-            for ckey, criterion in criteria.items():
-                points = _points(row[ckey], f"{path}.{ckey}", criterion.max_points)
-                sync_row(
-                    PanelResult,
-                    {"consortium": consortium, "component": component, "criterion": criterion},
-                    {
-                        "phase": phase,
-                        "points": points,
-                        "panel_size": component.panel_size,
-                        **sourced(row, path),
-                    },
-                    report,
-                    f"{path}.{ckey}",
+            points = _points(row[key], f"{path}.{key}", spec.max_points)
+            _write_panel(seed, report, f"{path}.{key}", consortium, spec.obj, None, points, row)
+            total += points * spec.weight / spec.max_points
+        elif spec.criteria and all(ckey in row for ckey in spec.criteria):
+            for ckey, (max_points, criterion) in spec.criteria.items():
+                points = _points(row[ckey], f"{path}.{ckey}", max_points)
+                _write_panel(
+                    seed, report, f"{path}.{ckey}", consortium, spec.obj, criterion or False, points, row
                 )
-                total += points * component.weight / component.max_points
+                total += points * spec.weight / spec.max_points
         else:
-            wanted = f"{key!r}" + (f" or all of {', '.join(sorted(criteria))}" if criteria else "")
+            wanted = f"{key!r}" + (f" or all of {', '.join(sorted(spec.criteria))}" if spec.criteria else "")
             raise ProgramFileError(path, f"no points for component {key!r}: give {wanted}")
     for gkey, gate in gates.items():
         known.update({f"gate_{gkey}", f"gate_{gkey}_reason"})
@@ -369,12 +565,25 @@ def _result_load(
         )
         if outcome == "fail" and not reason:
             raise ProgramFileError(f"{path}.gate_{gkey}", "a failed gate needs a reason (gate_reason)")
-        sync_row(
+        gpath = f"{path}.gate_{gkey}"
+        if gate is None:
+            report.differences.append(_not_created(gpath, seed.results_refused or seed.setup_refused))
+            continue
+        passed = outcome == "pass"
+        seed_row(
             GateResult,
             {"gate": gate, "consortium": consortium},
-            {"passed": outcome == "pass", "reason": reason, **sourced(row, path)},
+            {"passed": passed, "reason": reason, **sourced(row, path)},
+            context,
             report,
-            f"{path}.gate_{gkey}",
+            gpath,
+            creatable=seed.results_refused,
+            keys={
+                "passed": gpath,
+                "reason": gpath + "_reason",
+                "is_illustrative": f"{path}.illustrative",
+                "source_note": f"{path}.source",
+            },
         )
     unknown = sorted(set(row) - known)
     if unknown:
@@ -396,18 +605,21 @@ _OUTCOME_KEYS = {
 }
 
 
-def _outcomes(node: dict, path: str, participants: dict) -> dict[str, str]:
-    """The officially announced outcome by team code, as published (the standings test recomputes it)."""
+def _outcomes(node: dict, path: str, participants: dict) -> dict[str, tuple[str, str]]:
+    """The officially announced outcome by team code, as published (the standings test recomputes it),
+    with the key path that states it."""
     outcome = read(node, "actual_outcome", path, lambda v, p: mapping_at(v, p), default=None)
     if outcome is None:
         return {}
     opath = f"{path}.actual_outcome"
+    if node.get("status") != Phase.Status.FINALIZED:
+        raise ProgramFileError(opath, "only a finalized phase has an official outcome")
     for key in outcome:
         if key not in _OUTCOME_KEYS:
             raise ProgramFileError(
                 f"{opath}.{key}", f"unknown outcome; expected one of {', '.join(_OUTCOME_KEYS)}"
             )
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}
     for key, value in _OUTCOME_KEYS.items():
         for j, code in enumerate(list_at(outcome.get(key), f"{opath}.{key}")):
             where = f"{opath}.{key}[{j}]"
@@ -416,5 +628,5 @@ def _outcomes(node: dict, path: str, participants: dict) -> dict[str, str]:
                 raise ProgramFileError(where, f"{code!r} is not a participant of this phase")
             if code in seen:
                 raise ProgramFileError(where, f"{code!r} has more than one outcome")
-            seen[code] = value
+            seen[code] = (value, where)
     return seen

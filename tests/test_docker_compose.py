@@ -10,15 +10,22 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 SERVICES = COMPOSE["services"]
+APP_SERVICES = ("migrate", "web", "worker", "beat")
+LONG_RUNNING = ("web", "worker", "beat")
 
 
-def test_compose_has_the_five_services():
-    assert set(SERVICES) == {"db", "redis", "web", "worker", "beat"}
+def _command(name: str) -> str:
+    command = SERVICES[name].get("command", "")
+    return command if isinstance(command, str) else " ".join(command)
+
+
+def test_compose_has_the_six_services():
+    assert set(SERVICES) == {"db", "redis", "migrate", "web", "worker", "beat"}
 
 
 def test_app_services_share_one_image_built_from_the_dockerfile():
-    images = {SERVICES[name]["image"] for name in ("web", "worker", "beat")}
-    builds = {SERVICES[name]["build"] for name in ("web", "worker", "beat")}
+    images = {SERVICES[name]["image"] for name in APP_SERVICES}
+    builds = {SERVICES[name]["build"] for name in APP_SERVICES}
     assert images == {"kai-portal:latest"} and builds == {"."}
     assert (ROOT / "Dockerfile").is_file()
 
@@ -26,13 +33,13 @@ def test_app_services_share_one_image_built_from_the_dockerfile():
 def test_worker_and_beat_use_the_celery_app():
     assert SERVICES["worker"]["command"][:4] == ["celery", "-A", "kai_portal", "worker"]
     assert SERVICES["beat"]["command"][:4] == ["celery", "-A", "kai_portal", "beat"]
-    assert "gunicorn kai_portal.wsgi:application" in SERVICES["web"]["command"]
+    assert SERVICES["web"]["command"][:2] == ["gunicorn", "kai_portal.wsgi:application"]
 
 
 def test_app_environment_points_at_the_compose_services():
     from kai_portal.env import database_from_env, redis_url_from_env
 
-    for name in ("web", "worker", "beat"):
+    for name in APP_SERVICES:
         env = SERVICES[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "kai_portal.settings.production"
         db = SERVICES["db"]["environment"]
@@ -60,15 +67,34 @@ def test_every_variable_the_app_gets_is_documented():
             assert f"# {key}=" in documented, key
 
 
-def test_services_have_healthchecks_and_web_waits_for_them():
+def test_services_have_healthchecks_and_the_app_waits_for_them_and_for_the_migrations():
     for name in ("db", "redis", "web", "worker"):
         assert "test" in SERVICES[name]["healthcheck"], name
-    for name in ("web", "worker", "beat"):
+    for name in LONG_RUNNING:
         assert SERVICES[name]["depends_on"] == {
             "db": {"condition": "service_healthy"},
             "redis": {"condition": "service_healthy"},
-        }
+            "migrate": {"condition": "service_completed_successfully"},
+        }, name
     assert "/healthz" in " ".join(SERVICES["web"]["healthcheck"]["test"])
+
+
+def test_migrations_run_once_in_a_one_shot_service():
+    migrate = SERVICES["migrate"]
+    assert migrate["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert migrate["depends_on"] == {"db": {"condition": "service_healthy"}}
+    # One-shot: never restarted (a restart policy would rerun it forever, and the others wait for its exit).
+    assert migrate["restart"] == "no"
+    for name in LONG_RUNNING:
+        assert "migrate" not in _command(name), name
+
+
+def test_starting_the_stack_never_loads_the_program_file():
+    """`docker compose up` twice in a row changes nothing: seeding is a documented one-time command."""
+    for name in SERVICES:
+        assert "load_kai_program" not in _command(name), name
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "docker compose run --rm web python manage.py load_kai_program" in readme
 
 
 def test_database_has_a_volume():

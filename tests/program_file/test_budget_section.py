@@ -75,22 +75,26 @@ def test_eliminated_teams_allocations_are_recorded_frozen_as_of_their_leaving_da
     assert (ncai.status, ncai.frozen_on, ncai.frozen_in_phase.code) == ("frozen", D(2026, 1, 15), "P1")
     assert (ncai.period_end, ncai.released_krw) == (D(2025, 12, 31), 0)
     assert Allocation.objects.filter(status="active").count() == 7
-    # Loaded program data is not an audit event (the audit trail starts empty after a load).
-    assert not AuditEvent.objects.exists()
+    # Recorded frozen as the file states it (its creation is audited), not frozen again by the service.
+    assert not AuditEvent.objects.filter(action="freeze").exists()
+    assert AuditEvent.objects.filter(
+        action="create", object_type="budget.allocation", object_id=str(ncai.pk), actor_username="system"
+    ).exists()
 
 
-def test_a_departure_recorded_by_the_file_freezes_active_allocations_through_the_service(program_data):
+def test_a_departure_the_file_records_after_the_first_load_is_reported_not_applied(program_data):
     program_load(data=copy.deepcopy(program_data))
     upstage = next(c for c in program_data["consortia"] if c["code"] == "UPSTAGE")
     upstage.update(status="withdrawn", left_on=D(2026, 3, 31), exit_reason="illustrative withdrawal")
-    program_load(data=program_data)
-    h100 = Allocation.objects.get(load_key="2026H1:UPSTAGE:H100")
-    assert (h100.status, h100.frozen_on, h100.period_end) == ("frozen", D(2026, 3, 31), D(2026, 3, 31))
-    # Kept: Jan-Mar, 90 of 181 days, pro rata.
-    assert h100.released_krw == h100.amount_krw - h100.amount_krw * 90 // 181
-    assert Allocation.objects.get(load_key="2025H2:UPSTAGE:B200").released_krw == 0
-    assert AuditEvent.objects.filter(action="freeze").count() == 3
-    assert program_load(data=program_data).changed is False
+    report = program_load(data=program_data)
+    # A withdrawal is recorded in the portal (which freezes the allocations there), never by the file.
+    assert Allocation.objects.filter(consortium__code="UPSTAGE", status="active").count() == 3
+    assert not AuditEvent.objects.filter(action="freeze").exists()
+    index = program_data["consortia"].index(upstage)
+    assert {str(d) for d in report.differences} >= {
+        f"consortia[{index}].status: file 'withdrawn', database 'active'",
+        f"consortia[{index}].left_on: file 2026-03-31, database (empty)",
+    }
 
 
 def test_real_gpu_notes_and_gpu_figures(kai_program):
@@ -115,11 +119,14 @@ def test_real_gpu_notes_and_gpu_figures(kai_program):
 
 def test_loading_twice_changes_nothing(program_data):
     program_load(data=copy.deepcopy(program_data))
-    events = AuditEvent.objects.count()
+    last = AuditEvent.objects.order_by("id").last().pk
     report = program_load(data=program_data)
     assert report.changed is False
     assert report.unchanged["allocation"] == 8 and report.unchanged["gpunote"] == 3
-    assert AuditEvent.objects.count() == events
+    # Only the load's own event.
+    assert list(AuditEvent.objects.filter(pk__gt=last).values_list("action", "object_type")) == [
+        ("update", "consortia.program")
+    ]
 
 
 def test_explicit_amounts_zero_counts_and_rate_override(program_data):
@@ -246,11 +253,16 @@ def test_loader_errors_name_the_key_path_and_save_nothing(program_data, mutate, 
     assert not BudgetLine.objects.exists() and not Allocation.objects.exists()
 
 
-def test_a_frozen_allocation_cannot_be_changed_by_the_file(program_data):
+def test_a_frozen_allocation_is_not_changed_by_the_file(program_data):
     program_load(data=copy.deepcopy(program_data))
     program_data["budget"]["gpu_allocations"][2]["count"] = 600  # NCAI, frozen
-    with pytest.raises(
-        ProgramFileError, match=r"budget.gpu_allocations\[2\]: allocation 2025H2:NCAI:H200 is frozen"
-    ):
-        program_load(data=program_data)
+    report = program_load(data=program_data)
+    assert [str(d) for d in report.differences] == [
+        "budget.gpu_allocations[2].amount_krw (derived from the count): "
+        "file 22080000000, database 18400000000",
+        "budget.gpu_allocations[2].count: file 600, database 500",
+        "budget.gpu_allocations[2].source: file 'KRW amount illustrative (not published): 600 GPUs x 184 days"
+        " x ₩200,000 per GPU-day', database 'KRW amount illustrative (not published): 500 GPUs x 184 days"
+        " x ₩200,000 per GPU-day'",
+    ]
     assert Allocation.objects.get(load_key="2025H2:NCAI:H200").gpu_count == 500

@@ -101,7 +101,8 @@ def test_list_is_newest_first_without_the_json_columns(audit_users, django_asser
     client.get("/audit/")
     with django_assert_max_num_queries(6) as captured:
         body = _text(client.get("/audit/"))
-    assert _ids(body) == [e.pk for e in reversed(events)]
+    # Newest first: the three, then the program load's own events.
+    assert _ids(body)[:4] == [e.pk for e in reversed(events)] + [events[0].pk - 1]
     listing = [q["sql"] for q in captured.captured_queries if "common_auditevent" in q["sql"]]
     assert len(listing) == 1 and '"before"' not in listing[0] and '"context"' not in listing[0]
     row = re.search(rf'<a href="/audit/{events[0].pk}/">.*?</tr>', body, re.S).group(0)
@@ -153,18 +154,19 @@ def test_time_filters_take_the_browsers_local_datetime_in_korean_time(audit_user
     seoul = event.occurred_at.astimezone(ZoneInfo("Asia/Seoul"))
     client = _client(audit_users["staff"])
     after = f"{seoul:%Y-%m-%dT%H:%M}"
-    assert _ids(_text(client.get(f"/audit/?occurred_after={after}"))) == [event.pk]
+    # (object_type leaves out the program load's events, which may fall in the same minute)
+    assert _ids(_text(client.get(f"/audit/?object_type=test.thing&occurred_after={after}"))) == [event.pk]
     later = seoul.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
     assert _ids(_text(client.get(f"/audit/?occurred_after={later:%Y-%m-%dT%H:%M}"))) == []
 
 
 def test_bad_filter_shows_an_error_summary(audit_users):
-    _events(audit_users["staff"], 2)
+    events = _events(audit_users["staff"], 2)
     body = _text(_client(audit_users["staff"]).get("/audit/?action=bogus"))
     assert 'class="error-summary" role="alert"' in body and "bogus" in body
     assert '<a href="#filter-action">Action: Select a valid choice. bogus is not one' in body
     assert '<fieldset class="field has-error" id="filter-action">' in body
-    assert len(_ids(body)) == 2
+    assert _ids(body)[:2] == [e.pk for e in reversed(events)]
 
 
 def test_pages_go_by_id_and_keep_the_filters(audit_users, django_assert_max_num_queries):
