@@ -48,7 +48,7 @@ class DaysInclusive(Func):
     output_field = BigIntegerField()
     arity = 2
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context):
         start, end = (compiler.compile(expression) for expression in self.get_source_expressions())
         # PostgreSQL: date - date is a whole number of days.
         return f"({end[0]} - {start[0]} + 1)", [*end[1], *start[1]]

@@ -122,7 +122,8 @@ def allocation_create(
             },
             "line_total_exceeded",
         )
-    if room.cap_krw is not None and amount > room.team_remaining_krw:
+    team_left = room.team_remaining_krw
+    if room.cap_krw is not None and team_left is not None and amount > team_left:
         raise field_error(
             "amount_krw",
             _(
@@ -136,7 +137,7 @@ def allocation_create(
                 "team": team.code,
                 "held": krw(room.team_allocated_krw),
                 "cap": krw(room.cap_krw),
-                "left": krw(max(room.team_remaining_krw, 0)),
+                "left": krw(max(team_left, 0)),
             },
             "team_cap_exceeded",
         )
