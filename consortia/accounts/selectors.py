@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 
 from common.models import ApiToken
 from common.roles import Role
+from common.services import SYSTEM_USERNAME
 from consortia.models import Affiliation
 
 _ROLE_ORDER = list(Role)
@@ -20,7 +21,9 @@ def user_list() -> QuerySet:
     tokens = ApiToken.objects.filter(user=OuterRef("pk"))
     return (
         get_user_model()
-        .objects.select_related("affiliation__organization", "affiliation__consortium")
+        # The system actor that program loads are attributed to is not a person with an account to manage.
+        .objects.exclude(username=SYSTEM_USERNAME)
+        .select_related("affiliation__organization", "affiliation__consortium")
         .prefetch_related("groups")
         .annotate(
             last_api_use=Subquery(

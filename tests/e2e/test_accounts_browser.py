@@ -54,8 +54,9 @@ def _mail_body(deadline_seconds: float = 15) -> str:
 
 
 @pytest.fixture
-def named_people(role_users):
+def named_people(e2e_users):
     """Names for the four users (written before the browser starts, like every database write here)."""
+    role_users = e2e_users
     from django.contrib.auth import get_user_model
 
     names = {

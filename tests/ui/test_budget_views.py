@@ -651,11 +651,11 @@ def _filter_form(body: str) -> str:
     return re.search(r'<form method="get"[^>]*class="filters" role="search".*?</form>', body, re.S).group(0)
 
 
-def test_each_list_page_renders_its_filtersets_form(users):
+def test_each_list_page_renders_its_filtersets_form(budget_users):
     """Every parameter a page offers is in its form, named as its FilterSet (and so the API) names it, with
     a label for each input; members are not offered the team; a refused value shows the FilterSet's own
     message, in the summary and next to the field."""
-    auditor, member = _client(users["auditor"]), _client(users["lg"])
+    auditor, member = _client(budget_users["auditor"]), _client(budget_users["lg"])
     for path, filterset_class, offered, bad in FILTER_PAGES:
         form = _filter_form(_text(auditor.get(path)))
         names = set(re.findall(r'name="([^"]+)"', form))
@@ -676,15 +676,15 @@ def test_each_list_page_renders_its_filtersets_form(users):
         assert f'id="filter-{name}-error">{escape(message)}</p>' in _filter_form(body), path
 
 
-def test_filter_labels_are_the_pages_words_not_the_apis(users):
-    form = _filter_form(_text(_client(users["staff"]).get("/budget/allocations/?line=FY25-DATA")))
+def test_filter_labels_are_the_pages_words_not_the_apis(budget_users):
+    form = _filter_form(_text(_client(budget_users["staff"]).get("/budget/allocations/?line=FY25-DATA")))
     assert '<label for="filter-consortium">Consortium</label>' in form
     assert '<option value="" selected>All teams</option>' in form
     assert '<label for="filter-line">Budget line</label>' in form
     assert '<option value="FY25-DATA" selected>FY25-DATA</option>' in form
     assert "(code)" not in form
     korean = Client()
-    korean.force_login(users["staff"])
+    korean.force_login(budget_users["staff"])
     form = _filter_form(_text(korean.get("/budget/allocations/")))
     assert '<label for="filter-consortium">컨소시엄</label>' in form and "전체 팀" in form
 
