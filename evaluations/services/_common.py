@@ -4,7 +4,6 @@ stale (with a recompute enqueued after commit)."""
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -65,7 +64,13 @@ def standings_inputs_changed(*, phase_id: int, trigger: str) -> None:
     task ``evaluations.reconcile_standings`` picks the phase up from its generation.
     """
     Phase.objects.filter(pk=phase_id).update(standings_generation=F("standings_generation") + 1)
-    transaction.on_commit(partial(standings_enqueue, phase_id=phase_id, trigger=trigger), robust=True)
+
+    # A named callable, not functools.partial: a robust on_commit logs a failing callback by its
+    # __qualname__, which a partial lacks, so the failure would escape as AttributeError after all.
+    def enqueue() -> None:
+        standings_enqueue(phase_id=phase_id, trigger=trigger)
+
+    transaction.on_commit(enqueue, robust=True)
 
 
 def standings_enqueue(*, phase_id: int, trigger: str) -> bool:
