@@ -1,6 +1,6 @@
 """Evaluations models, split by concern; import them from here."""
 
-from evaluations.models.phase import Benchmark, Phase, PhaseParticipant, ReferenceScore
+from evaluations.models.phase import Benchmark, DeadlineExtension, Phase, PhaseParticipant, ReferenceScore
 from evaluations.models.results import PhaseBenchmark, ResultRow, ResultUpload, TargetModel
 from evaluations.models.rubric import (
     BenchmarkGroup,
@@ -16,6 +16,7 @@ __all__ = [
     "Benchmark",
     "BenchmarkGroup",
     "CriterionScore",
+    "DeadlineExtension",
     "EvaluatorAssignment",
     "GateResult",
     "PanelResult",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.choices import text_choices
 from consortia.models import Program, SourcedMixin
+from consortia.scoping import TeamScope, TeamScopedQuerySet
 from evaluations import standings as pure
 
 
@@ -32,6 +33,10 @@ class Phase(SourcedMixin):
     evaluation_start = models.DateField(_("evaluation start"), null=True, blank=True)
     result_on = models.DateField(_("result date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # Moments, stored in UTC and shown in KST. After the submission deadline uploads are refused unless
+    # the team holds a DeadlineExtension; after the scoring deadline score sheets can no longer change.
+    submission_deadline = models.DateTimeField(_("results submission deadline"), null=True, blank=True)
+    scoring_deadline = models.DateTimeField(_("scoring deadline"), null=True, blank=True)
     teams_in = models.PositiveSmallIntegerField(_("teams entering"), null=True, blank=True)
     teams_advancing = models.PositiveSmallIntegerField(_("teams that advance"))
     # Share of a team's declared target model it must reach to meet the frontier goal.
@@ -75,6 +80,15 @@ class Phase(SourcedMixin):
                 | Q(result_on__gte=F("evaluation_start")),
                 name="phase_result_after_evaluation_start",
                 violation_error_message=_("The result date cannot be before the evaluation starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(scoring_deadline__isnull=True)
+                | Q(submission_deadline__isnull=True)
+                | Q(scoring_deadline__gte=F("submission_deadline")),
+                name="phase_scoring_after_submission_deadline",
+                violation_error_message=_(
+                    "The scoring deadline cannot be before the results submission deadline."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(frontier_threshold__gt=0) & Q(frontier_threshold__lte=Decimal("1.5")),
@@ -134,6 +148,55 @@ class PhaseParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phase} · {self.consortium}"
+
+
+class DeadlineExtension(models.Model):
+    """A later results-submission deadline granted by staff to one team of a phase, with the reason.
+
+    One per team and phase: granting again moves it (the audit trail keeps every grant).
+    """
+
+    phase = models.ForeignKey(
+        Phase, on_delete=models.CASCADE, related_name="deadline_extensions", verbose_name=_("phase")
+    )
+    consortium = models.ForeignKey(
+        "consortia.Consortium",
+        on_delete=models.PROTECT,
+        related_name="deadline_extensions",
+        verbose_name=_("consortium"),
+    )
+    deadline = models.DateTimeField(_("extended deadline"))
+    reason = models.TextField(_("written reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    granted_at = models.DateTimeField(_("granted at"))
+
+    objects = TeamScopedQuerySet.as_manager()
+    team_scope = TeamScope(team="consortium")
+
+    class Meta:
+        ordering = ("phase", "consortium__code")
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("phase", "consortium"),
+                name="deadline_extension_unique_pair",
+                violation_error_message=_("This team already has an extension in this phase."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="deadline_extension_has_reason",
+                violation_error_message=_("An extension needs a written reason."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phase} · {self.consortium}: {self.deadline:%Y-%m-%d %H:%M}"
 
 
 class Benchmark(SourcedMixin):
