@@ -9,29 +9,29 @@ from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
 from evaluations.selectors import phase_ids_with_stale_standings
-from evaluations.services.recompute import RecomputeStatus, standings_recompute
+from evaluations.services.recompute import standings_recompute
 
 logger = logging.getLogger(__name__)
-
-
-class StandingsBusy(Exception):
-    """Another recompute of the same phase holds the lock; this one retries after a back-off."""
 
 
 @shared_task(
     name="evaluations.recompute_standings",
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError, StandingsBusy),
+    autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=True,
     retry_backoff_max=60,
     max_retries=5,
 )
 def recompute_standings(*, phase_id: int, trigger: str = "change") -> str:
-    """Recompute a phase's standings; idempotent (a current snapshot is left alone)."""
+    """Recompute a phase's standings; idempotent (a current snapshot is left alone).
+
+    "busy" ends the task at once, with no retry: the recompute holding the phase's lock re-reads the
+    generation after it commits and computes again for every change committed meanwhile (ours included,
+    since this task only runs after its change committed). If that holder dies, acks_late redelivers its
+    own message, and the beat's reconcile is the last safety net.
+    """
     result = standings_recompute(phase_id=phase_id, trigger=trigger)
-    if result.status == RecomputeStatus.BUSY:
-        raise StandingsBusy(f"phase {phase_id}: another recompute holds the lock")
     logger.info("standings phase=%s status=%s trigger=%s", phase_id, result.status.value, trigger)
     return result.status.value
 

@@ -34,8 +34,11 @@ def phase_lock(phase: Phase, *, allowed: tuple[str, ...], action: str) -> Phase:
     """Re-read the phase FOR UPDATE and check its status allows ``action``; returns the locked row.
 
     Every input change takes this lock, so a status change (e.g. finalize) and an edit never interleave.
+    FOR NO KEY UPDATE, not FOR UPDATE: nothing here changes the phase's key, and the weaker lock does not
+    block the FOR KEY SHARE that inserting a standings snapshot (a foreign key to the phase) takes, so a
+    finished recompute never waits for whichever write holds the phase.
     """
-    locked = Phase.objects.select_for_update().get(pk=phase.pk)
+    locked = Phase.objects.select_for_update(no_key=True).get(pk=phase.pk)
     if locked.status not in allowed:
         if locked.status == Phase.Status.FINALIZED:
             raise ValidationError(

@@ -79,18 +79,42 @@ def snapshot_write(phase: Phase, *, trigger: str, started: float) -> RecomputeRe
     return RecomputeResult(RecomputeStatus.WRITTEN, snapshot)
 
 
+# How many times one call computes again because inputs moved meanwhile, before leaving the rest to the
+# recompute that the newer change enqueued (a bound, so a stream of writes cannot hold a worker forever).
+MAX_ROUNDS = 20
+
+
 def standings_recompute(*, phase_id: int, trigger: str) -> RecomputeResult:
     """Recompute a phase's standings into a new snapshot (what the Celery task runs).
 
     Idempotent: if the latest snapshot is at the phase's generation nothing is written. Never runs twice
-    at once for a phase (advisory lock; a second caller gets ``busy`` and retries).
-    Side effects: at most one StandingsSnapshot row, written atomically.
+    at once for a phase (advisory lock; a second caller gets ``busy`` and stops).
+
+    The caller that holds the lock keeps going until its snapshot is at the phase's current generation:
+    when inputs change while it computes (superseded) or while it holds the lock (the changes' own
+    recomputes found the lock busy and stopped), it computes again at once. Under a stream
+    of writes this is what keeps the table fresh within one recompute of the last write, instead of
+    within a retry back-off.
+    Side effects: StandingsSnapshot rows, each written atomically.
     """
     started = time.monotonic()
-    with transaction.atomic():
-        if not lock_phase_standings(phase_id, wait=False):
-            return RecomputeResult(RecomputeStatus.BUSY)
-        phase = Phase.objects.filter(pk=phase_id).first()
-        if phase is None:
-            return RecomputeResult(RecomputeStatus.MISSING)
-        return snapshot_write(phase, trigger=trigger, started=started)
+    result = RecomputeResult(RecomputeStatus.BUSY)
+    for _round in range(MAX_ROUNDS):
+        with transaction.atomic():
+            if not lock_phase_standings(phase_id, wait=False):
+                # Another caller holds the lock and will itself catch up with every committed change.
+                return result if result.snapshot is not None else RecomputeResult(RecomputeStatus.BUSY)
+            phase = Phase.objects.filter(pk=phase_id).first()
+            if phase is None:
+                return RecomputeResult(RecomputeStatus.MISSING)
+            attempt = snapshot_write(phase, trigger=trigger, started=started)
+        if attempt.snapshot is not None:
+            result = attempt
+            generation = (
+                Phase.objects.filter(pk=phase_id).values_list("standings_generation", flat=True).first()
+            )
+            if generation is None or attempt.snapshot.generation >= generation:
+                return result
+        elif attempt.status != RecomputeStatus.SUPERSEDED:
+            return attempt
+    return result if result.snapshot is not None else RecomputeResult(RecomputeStatus.SUPERSEDED)
