@@ -22,7 +22,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from common.audit import audit_record
 from common.models import ApiToken
 from common.roles import ROLE_LABELS, Role
-from common.services import api_token_revoke, user_set_roles
+from common.services import SYSTEM_USERNAME, api_token_revoke, user_set_roles
 from consortia import tasks
 from consortia.models import Affiliation, Consortium, Organization, Partnership
 from consortia.services import affiliation_set
@@ -79,6 +79,9 @@ def _check_account(
                 errors.setdefault("username", []).extend(error.messages)
             if len(username) > User._meta.get_field("username").max_length:
                 refuse("username", _("A username has at most 150 characters."))
+            elif username.casefold() == SYSTEM_USERNAME:
+                # The program file's writes are attributed to that non-login account (system_actor_get).
+                refuse("username", _("The username “%(username)s” is reserved.") % {"username": username})
             elif User.objects.filter(username__iexact=username).exists():
                 refuse(
                     "username", _("The username “%(username)s” is already taken.") % {"username": username}

@@ -164,6 +164,16 @@ def test_user_create_refuses_a_taken_username_or_email_whatever_the_case(staff, 
     }
 
 
+@pytest.mark.parametrize("username", ["system", "System"])
+def test_user_create_refuses_the_system_actors_name(staff, username):
+    """Reserved, not merely taken: on a database where the program file was never loaded, an account made
+    under that name would stop the loader (system_actor_get refuses a system user that can sign in)."""
+    errors = _refused(
+        services.user_create, **person(username=username), password="a-long-pass-phrase-9", actor=staff
+    )
+    assert errors == {"username": [f"The username “{username}” is reserved."]}
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
