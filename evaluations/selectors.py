@@ -369,8 +369,10 @@ def standings_tables_visible_to(*, user) -> QuerySet[StandingsSnapshot]:
     """Per phase, the one table ``user`` is shown: the latest snapshot they may see (the API's standings,
     the standings export)."""
     visible = standings_snapshots_visible_to(user=user)
-    latest = visible.filter(phase=OuterRef("phase")).order_by("-generation", "-id").values("pk")[:1]
-    return visible.filter(pk=Subquery(latest))
+    # The latest id is looked up once per phase (a handful), not once per snapshot row: a phase gathers
+    # a snapshot for every change of its inputs, and this list is what clients poll for freshness.
+    latest = visible.filter(phase=OuterRef("pk")).order_by("-generation", "-id").values("pk")[:1]
+    return visible.filter(pk__in=Phase.objects.annotate(latest=Subquery(latest)).values("latest"))
 
 
 def standings_official_for(*, user, program_id: int) -> StandingsSnapshot | None:
