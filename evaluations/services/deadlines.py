@@ -154,8 +154,9 @@ def deadline_extension_grant(
 
 
 @transaction.atomic
-def deadline_extension_revoke(*, extension: DeadlineExtension, actor) -> None:
-    """Withdraw a team's extension: its uploads face the phase's deadline again.
+def deadline_extension_revoke(*, extension: DeadlineExtension, actor) -> DeadlineExtension:
+    """Withdraw a team's extension: its uploads face the phase's deadline again. Returns the withdrawn
+    row (no longer in the database).
 
     Checks: staff only; the phase is not finalized. Lock: the phase row. Side effects: deletes the
     DeadlineExtension; an audit event with the row as it was.
@@ -173,6 +174,7 @@ def deadline_extension_revoke(*, extension: DeadlineExtension, actor) -> None:
         object_repr=text,
         before=before,
     )
+    return extension
 
 
 def submission_deadline_check(*, phase: Phase, consortium, now: dt.datetime) -> None:

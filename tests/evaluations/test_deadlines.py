@@ -175,7 +175,10 @@ def test_setting_the_same_deadlines_again_records_nothing(p2_due, staff):
 @pytest.mark.django_db
 def test_a_deadline_without_a_zone_is_read_as_kst(p2, staff):
     services.phase_deadlines_set(
-        phase=p2, submission_deadline=dt.datetime(2026, 12, 31, 18, 0), scoring_deadline=None, actor=staff
+        phase=p2,
+        submission_deadline=dt.datetime(2026, 12, 31, 18, 0),  # noqa: DTZ001 -- the point of the test
+        scoring_deadline=None,
+        actor=staff,
     )
     assert Phase.objects.get(pk=p2.pk).submission_deadline == DUE
 
@@ -204,7 +207,8 @@ def test_a_deadline_before_the_phase_opens_is_refused_naming_the_field(p2, staff
             "(2026-01-15 00:00 KST)."
         ],
         "scoring_deadline": [
-            "The scoring deadline (2026-01-10 12:00 KST) cannot be before the phase opens (2026-01-15 00:00 KST)."
+            "The scoring deadline (2026-01-10 12:00 KST) cannot be before the phase opens "
+            "(2026-01-15 00:00 KST)."
         ],
     }
     stored = Phase.objects.get(pk=p2.pk)
@@ -365,7 +369,8 @@ def test_an_extension_is_refused_with_every_reason_keyed_by_field(p2_due, staff)
     assert refusal(excinfo) == {
         "consortium": [f"{team('NAVER')} does not take part in {p2_due}."],
         "deadline": [
-            "The extended deadline must be after the phase's results submission deadline (2026-12-31 18:00 KST)."
+            "The extended deadline must be after the phase's results submission deadline "
+            "(2026-12-31 18:00 KST)."
         ],
         "reason": ["An extension needs a written reason."],
     }
