@@ -5,8 +5,6 @@ from evaluations.services.deadlines import (
     deadline_extension_grant,
     deadline_extension_revoke,
     phase_deadlines_set,
-    scoring_deadline_check,
-    submission_deadline_check,
 )
 from evaluations.services.recompute import RecomputeResult, RecomputeStatus, standings_recompute
 from evaluations.services.rubric import (
@@ -62,11 +60,9 @@ __all__ = [
     "rubric_gate_create",
     "rubric_weights_set",
     "score_sheet_save",
-    "scoring_deadline_check",
     "standings_enqueue",
     "standings_inputs_changed",
     "standings_recompute",
     "standings_what_if",
-    "submission_deadline_check",
     "target_model_set",
 ]
