@@ -10,6 +10,7 @@ from common.filters import UtcIsoDateTimeFilter
 from evaluations.models import (
     Benchmark,
     CriterionScore,
+    DeadlineExtension,
     EvaluatorAssignment,
     Phase,
     ResultRow,
@@ -124,4 +125,10 @@ class CriterionScoreFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = CriterionScore
+        fields = ()
+
+
+class DeadlineExtensionFilterSet(_PhaseConsortiumFilters):
+    class Meta:
+        model = DeadlineExtension
         fields = ()

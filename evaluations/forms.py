@@ -5,14 +5,23 @@ these forms (``form_errors_from``) so they show next to the field they concern o
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import AccessibleForm
 from consortia.accounts.names import person_label
-from evaluations.limits import MAX_COMMENT, MAX_GATE_TEXT, MAX_PANEL_NOTE, MAX_PANEL_SIZE
+from evaluations.deadlines import KST
+from evaluations.limits import (
+    MAX_COMMENT,
+    MAX_EXTENSION_REASON,
+    MAX_GATE_TEXT,
+    MAX_PANEL_NOTE,
+    MAX_PANEL_SIZE,
+)
 from evaluations.models import RubricComponent, RubricCriterion
 
 
@@ -179,3 +188,61 @@ class WhatIfForm(AccessibleForm):
         if all(v is None for v in given.values()):
             return None
         return {c.key: (given[c.key] if given[c.key] is not None else c.weight) for c in self.components}
+
+
+class KstDateTimeField(forms.DateTimeField):
+    """A date and time typed and shown in KST, the zone every deadline is set in, whatever zone is active
+    (a browser's date-time input carries no zone)."""
+
+    INPUT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", self.INPUT_FORMATS)
+        widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": "60"}, format="%Y-%m-%dT%H:%M")
+        kwargs.setdefault("widget", widget)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        with timezone.override(KST):
+            return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, dt.datetime):
+            with timezone.override(KST):
+                return super().prepare_value(value)
+        return super().prepare_value(value)
+
+
+class PhaseDeadlinesForm(AccessibleForm):
+    submission_deadline = KstDateTimeField(
+        label=_("Results submission deadline (KST)"),
+        required=False,
+        help_text=_("From this moment on, uploads are refused. Leave empty for no deadline."),
+    )
+    scoring_deadline = KstDateTimeField(
+        label=_("Scoring deadline (KST)"),
+        required=False,
+        help_text=_("From this moment on, score sheets can no longer be saved. Leave empty for no deadline."),
+    )
+
+
+class DeadlineExtensionForm(AccessibleForm):
+    consortium = forms.ModelChoiceField(queryset=None, label=_("Consortium"))
+    deadline = KstDateTimeField(label=_("New deadline (KST)"))
+    reason = forms.CharField(
+        label=_("Written reason"),
+        max_length=MAX_EXTENSION_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consortium"].queryset = teams
+
+
+class DeadlineExtensionRevokeForm(AccessibleForm):
+    extension = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput, label=_("Extension"))
+
+    def __init__(self, *args, extensions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["extension"].queryset = extensions

@@ -11,9 +11,11 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subqu
 from django.utils.translation import gettext as _
 
 from evaluations import standings as pure
+from evaluations.deadlines import TeamDeadline, team_deadline
 from evaluations.models import (
     Benchmark,
     CriterionScore,
+    DeadlineExtension,
     EvaluatorAssignment,
     GateResult,
     PanelResult,
@@ -385,4 +387,29 @@ def standings_official_for(*, user, program_id: int) -> StandingsSnapshot | None
         # every snapshot; the others see only that one).
         .order_by("-phase__order", "-is_official", "-generation", "-id")
         .first()
+    )
+
+
+def team_submission_deadline(*, phase: Phase, consortium_id: int | None) -> TeamDeadline | None:
+    """The results-submission deadline ``consortium_id``'s uploads to ``phase`` face (its extension when
+    later). A phase without a deadline costs no query."""
+    if phase.submission_deadline is None:
+        return None
+    extension = None
+    if consortium_id is not None:
+        extension = (
+            DeadlineExtension.objects.order_by()
+            .filter(phase_id=phase.pk, consortium_id=consortium_id)
+            .values_list("deadline", flat=True)
+            .first()
+        )
+    return team_deadline(phase.submission_deadline, extension)
+
+
+def deadline_extension_list_visible_to(*, user) -> QuerySet[DeadlineExtension]:
+    """Extensions: staff and auditors see all, a member their own team's, nobody else any."""
+    return (
+        DeadlineExtension.objects.visible_to(user)
+        .select_related("phase", "consortium", "granted_by")
+        .order_by("phase__order", "consortium__code")
     )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("phases/<int:pk>/assignments/", views.assignment_view, name="assign"),
     path("phases/<int:pk>/gates/", views.gate_decision_view, name="gates"),
     path("phases/<int:pk>/panel/", views.panel_result_view, name="panel"),
+    path("phases/<int:pk>/deadlines/", views.phase_deadlines_view, name="deadlines"),
     path("assignments/", views.my_assignments_view, name="my-assignments"),
     path("sheets/<int:pk>/", views.score_sheet_view, name="sheet"),
     path("upload/", views.upload_view, name="upload"),

@@ -89,6 +89,8 @@ class PhaseSerializer(serializers.ModelSerializer):
             "showcase_on",
             "evaluation_start",
             "result_on",
+            "submission_deadline",
+            "scoring_deadline",
             "teams_in",
             "teams_advancing",
             "frontier_threshold",
@@ -100,6 +102,8 @@ class PhaseSerializer(serializers.ModelSerializer):
             "gates",
             "benchmark_set",
         )
+        # Deadlines change only through PUT /phases/{id}/deadlines/ (the deadline service's checks).
+        read_only_fields = ("submission_deadline", "scoring_deadline")
 
 
 class ReferenceScoreSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from evaluations.api import views
+from evaluations.api import deadline_views, views
 
 router = DefaultRouter()
 router.register("phases", views.PhaseViewSet, basename="phase")
@@ -12,4 +12,5 @@ router.register("gate-results", views.GateResultViewSet, basename="gate-result")
 router.register("panel-results", views.PanelResultViewSet, basename="panel-result")
 router.register("standings", views.StandingsViewSet, basename="standings")
 router.register("standings-snapshots", views.StandingsSnapshotViewSet, basename="standings-snapshot")
+router.register("deadline-extensions", deadline_views.DeadlineExtensionViewSet, basename="deadline-extension")
 urlpatterns = router.urls

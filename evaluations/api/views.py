@@ -13,6 +13,7 @@ from common.api.pagination import LargeTableCursorPagination
 from common.roles import ALL_ROLES, EVALUATORS, MEMBERS, READERS, SCORING_READERS, STAFF, TEAM_READERS
 from evaluations import services
 from evaluations.api import serializers as s
+from evaluations.api.deadline_views import PhaseDeadlinesMixin
 from evaluations.filters import (
     BenchmarkFilterSet,
     EvaluatorAssignmentFilterSet,
@@ -43,7 +44,7 @@ from evaluations.selectors import (
 from evaluations.services import ScoreInput
 
 
-class PhaseViewSet(viewsets.ReadOnlyModelViewSet):
+class PhaseViewSet(PhaseDeadlinesMixin, viewsets.ReadOnlyModelViewSet):
     """Phases with their rubric (components, criteria, gates) and benchmark set. Staff run the workflow."""
 
     serializer_class = s.PhaseSerializer

@@ -1,6 +1,11 @@
 """Writes for evaluations; every path (UI, API, admin, tasks, loader) comes through these functions."""
 
 from evaluations.services._common import standings_enqueue, standings_inputs_changed
+from evaluations.services.deadlines import (
+    deadline_extension_grant,
+    deadline_extension_revoke,
+    phase_deadlines_set,
+)
 from evaluations.services.recompute import RecomputeResult, RecomputeStatus, standings_recompute
 from evaluations.services.rubric import (
     gate_result_record,
@@ -36,12 +41,15 @@ __all__ = [
     "RecomputeStatus",
     "ScoreInput",
     "WhatIf",
+    "deadline_extension_grant",
+    "deadline_extension_revoke",
     "evaluator_assign",
     "evaluator_unassign",
     "gate_result_record",
     "panel_result_record",
     "phase_begin_evaluation",
     "phase_benchmark_add",
+    "phase_deadlines_set",
     "phase_finalize",
     "phase_finalize_preview",
     "phase_open",

@@ -39,6 +39,7 @@ from evaluations.services._common import (
     require_staff,
     standings_inputs_changed,
 )
+from evaluations.services.deadlines import scoring_deadline_check, submission_deadline_check
 from evaluations.uploads import BenchmarkRef, result_file_parse
 
 
@@ -46,8 +47,10 @@ from evaluations.uploads import BenchmarkRef, result_file_parse
 def result_upload_create(*, phase, consortium, file, actor) -> ResultUpload:
     """Validate a team's results file whole and, if clean, make it the team's current results.
 
-    Refused unless ``actor`` is a member of ``consortium`` and the phase is open. The earlier current
-    upload stays as history (``is_current=False``).
+    Refused unless ``actor`` is a member of ``consortium`` and the phase is open, and from the team's
+    results-submission deadline on (the phase's, or its extension when later; at deadline - 1 s an upload
+    is accepted, at the deadline refused, keyed by ``phase``). The earlier current upload stays as
+    history (``is_current=False``).
     Side effects: stores the file (UUID name); ResultUpload + ResultRow rows; standings stale; audit.
     Raises ResultFileRejected (a ValidationError) listing every (row, column, reason).
     """
@@ -58,6 +61,8 @@ def result_upload_create(*, phase, consortium, file, actor) -> ResultUpload:
         raise ValidationError(
             _("%(team)s does not take part in %(phase)s.") % {"team": consortium, "phase": locked}
         )
+    # Before the file is read: a late file is refused for being late, not listed row by row.
+    submission_deadline_check(phase=locked, consortium=consortium, now=timezone.now())
     allowed = {
         b.code: BenchmarkRef(b.pk, b.code, b.scale)
         for b in phase_benchmarks_for_team(phase=locked, consortium=consortium)
@@ -217,7 +222,8 @@ def score_sheet_save(
 
     ``expected_version`` is the version the evaluator's form was loaded at; if someone saved since, the
     write is refused (nothing silently overwritten). A submitted sheet stays submitted; submitting needs
-    every criterion scored.
+    every criterion scored. From the phase's scoring deadline on (at deadline - 1 s accepted, at the
+    deadline refused) neither saving nor submitting is possible.
     Side effects: CriterionScore upserts; ScoreSheet.version + 1; if submitted, standings stale; audit.
     """
     assignment = sheet.assignment
@@ -225,6 +231,7 @@ def score_sheet_save(
         raise PermissionDenied(_("Only the assigned evaluator can edit this score sheet."))
     locked_phase = phase_lock(assignment.phase, allowed=SCORING_OPEN, action=_("editing a score sheet"))
     now = timezone.now()
+    scoring_deadline_check(phase=locked_phase, now=now)
     # Compare-and-set on the version: the row is bumped only if nobody saved since the form was loaded.
     bumped = ScoreSheet.objects.filter(pk=sheet.pk, version=expected_version).update(
         version=F("version") + 1, updated_at=now

@@ -2,6 +2,7 @@
 gates, panel results, finalize, what-if), evaluators' score sheets and the consortium upload page. Every
 write goes through evaluations.services / budget.services; reads through the selectors."""
 
+from evaluations.views.deadlines import phase_deadlines_view
 from evaluations.views.phases import (
     phase_detail_view,
     phase_finalize_view,
@@ -25,6 +26,7 @@ __all__ = [
     "gpu_usage_template_view",
     "my_assignments_view",
     "panel_result_view",
+    "phase_deadlines_view",
     "phase_detail_view",
     "phase_finalize_view",
     "phase_list_view",

@@ -17,6 +17,7 @@ from common.filter_forms import filter_form
 from common.forms import form_errors_from
 from common.roles import READERS, STAFF
 from common.web import query_subset, roles_required
+from consortia.permissions import member_team
 from evaluations import services
 from evaluations import standings as pure
 from evaluations.filters import PhaseFilterSet
@@ -73,6 +74,8 @@ def phase_detail_view(request, pk: int):
         "can_manage": can_manage_phase(request.user) and not phase.is_finalized,
         "can_what_if": can_run_what_if(request.user),
         "can_view_standings": can_view_standings(request.user, phase=phase),
+        # A member sees the deadline their team faces (its extension when later); only read when it matters.
+        "member_team": member_team(request.user) if phase.submission_deadline else None,
     }
     if context["can_view_standings"]:
         view = standings_view(phase_id=phase.pk, user=request.user)

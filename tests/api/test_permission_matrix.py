@@ -50,6 +50,7 @@ ENDPOINTS = [
     Endpoint("/api/v1/panel-results/", READERS, STAFF),
     Endpoint("/api/v1/standings/", ALL, NONE),
     Endpoint("/api/v1/standings-snapshots/", ALL, NONE),
+    Endpoint("/api/v1/deadline-extensions/", TEAM_READERS, STAFF),
     Endpoint("/api/v1/budget-lines/", TEAM_READERS, STAFF),
     Endpoint("/api/v1/allocations/", TEAM_READERS, STAFF),
     Endpoint("/api/v1/executions/", TEAM_READERS, STAFF, post_writers=STAFF | MEMBER),
@@ -151,6 +152,29 @@ def test_action_role_matrix(template, allowed, api_as, role_users):
     failures: list[str] = []
     for role in ROLES:
         _check(failures, role, "post", url, api_as(role).post(url, {}, format="json"), allowed)
+    assert failures == []
+
+
+# Actions answering PUT only (POST is 405 for those allowed): (URL template, who may PUT).
+PUT_ACTIONS = [
+    ("/api/v1/phases/{phase}/deadlines/", STAFF),
+]
+
+
+@pytest.mark.parametrize(("template", "allowed"), PUT_ACTIONS, ids=[a[0] for a in PUT_ACTIONS])
+def test_put_action_role_matrix(template, allowed, api_as):
+    from evaluations.models import Phase
+
+    url = template.format(phase=Phase.objects.get(code="P3").pk)
+    failures: list[str] = []
+    for role in ROLES:
+        client = api_as(role)
+        _check(failures, role, "put", url, client.put(url, {}, format="json"), allowed)
+        _check(failures, role, "post", url, client.post(url, {}, format="json"), allowed)
+        if role in allowed:
+            # Allowed to write, but the action is PUT only; an empty body is bad input, not a write.
+            assert client.post(url, {}, format="json").status_code == 405
+            assert client.put(url, {}, format="json").status_code == 400
     assert failures == []
 
 

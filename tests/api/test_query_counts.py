@@ -24,6 +24,7 @@ def _grow(role_users, n: int) -> None:
     from evaluations.models import (
         Benchmark,
         CriterionScore,
+        DeadlineExtension,
         EvaluatorAssignment,
         Phase,
         ReferenceScore,
@@ -75,6 +76,9 @@ def _grow(role_users, n: int) -> None:
             phase=p2, consortium=team, evaluator=evaluator, assigned_by=staff, assigned_at=now
         )
         sheet = ScoreSheet.objects.create(assignment=assignment, updated_at=now)
+        DeadlineExtension.objects.create(
+            phase=p2, consortium=team, deadline=now, reason="x", granted_by=staff, granted_at=now
+        )
         CriterionScore.objects.create(sheet=sheet, criterion=criterion, points=Decimal("1"))
         StandingsSnapshot.objects.create(
             phase=p2,
@@ -143,6 +147,7 @@ LISTS = [
     ("/api/v1/standings/", Role.AUDITOR),
     ("/api/v1/standings-snapshots/", Role.AUDITOR),
     ("/api/v1/gate-results/", Role.AUDITOR),
+    ("/api/v1/deadline-extensions/", Role.AUDITOR),
     ("/api/v1/panel-results/", Role.AUDITOR),
     ("/api/v1/budget-lines/", Role.AUDITOR),
     ("/api/v1/allocations/", Role.AUDITOR),
