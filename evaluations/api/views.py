@@ -13,6 +13,7 @@ from common.api.pagination import LargeTableCursorPagination
 from common.roles import ALL_ROLES, EVALUATORS, MEMBERS, READERS, SCORING_READERS, STAFF, TEAM_READERS
 from evaluations import services
 from evaluations.api import serializers as s
+from evaluations.api.setup_views import PhaseSetupActions
 from evaluations.filters import (
     BenchmarkFilterSet,
     EvaluatorAssignmentFilterSet,
@@ -43,8 +44,9 @@ from evaluations.selectors import (
 from evaluations.services import ScoreInput
 
 
-class PhaseViewSet(viewsets.ReadOnlyModelViewSet):
-    """Phases with their rubric (components, criteria, gates) and benchmark set. Staff run the workflow."""
+class PhaseViewSet(PhaseSetupActions, viewsets.ReadOnlyModelViewSet):
+    """Phases with their rubric (components, criteria, gates) and benchmark set. Staff set them up
+    (create, change, next phase: PhaseSetupActions) and run the workflow."""
 
     serializer_class = s.PhaseSerializer
     filterset_class = PhaseFilterSet
