@@ -40,6 +40,7 @@ from evaluations.models import (
     RubricGate,
     TargetModel,
 )
+from evaluations.selectors import phase_next_teams
 from evaluations.services._common import RUBRIC_EDITABLE, phase_lock, require_staff, standings_inputs_changed
 
 CREATE, UPDATE, DELETE = AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE, AuditEvent.Action.DELETE
@@ -61,6 +62,15 @@ FRONTIER_MIN, FRONTIER_MAX = Decimal(0), Decimal("1.5")
 def phase_setup_values(phase: Phase) -> dict[str, Any]:
     """The phase's current values of ``PHASE_UPDATE_FIELDS`` (a partial API update starts from these)."""
     return {name: getattr(phase, name) for name in PHASE_UPDATE_FIELDS}
+
+
+def phase_setup_editable(phase: Phase) -> bool:
+    """Whether the set-up may still change (draft or open; frozen once the evaluation begins)."""
+    return phase.status in RUBRIC_EDITABLE
+
+
+def _label(name: str) -> str:
+    return str(getattr(Phase._meta.get_field(name), "verbose_name", name))
 
 
 def _field_error(field: str, message: str, code: str) -> ValidationError:
@@ -87,9 +97,9 @@ def _check_phase_values(
                 ValidationError(
                     _("%(field)s (%(date)s) cannot be before %(earlier)s (%(earlier_date)s).")
                     % {
-                        "field": Phase._meta.get_field(name).verbose_name,
+                        "field": _label(name),
                         "date": value.isoformat(),
-                        "earlier": Phase._meta.get_field(previous[0]).verbose_name,
+                        "earlier": _label(previous[0]),
                         "earlier_date": previous[1].isoformat(),
                     },
                     code="date_order",
@@ -244,17 +254,6 @@ class NextPhase:
     source_finalized: bool
 
 
-def _teams_coming_along(source: Phase) -> tuple[list[Consortium], bool]:
-    participants = PhaseParticipant.objects.filter(phase=source).select_related("consortium")
-    if source.status == Phase.Status.FINALIZED:
-        chosen = participants.filter(outcome=PhaseParticipant.Outcome.ADVANCES)
-    else:
-        chosen = participants.filter(consortium__status=Consortium.Status.ACTIVE)
-    return [
-        p.consortium for p in chosen.order_by("consortium__code")
-    ], source.status == Phase.Status.FINALIZED
-
-
 def _copy(obj, **changes):
     """An unsaved copy of ``obj`` with ``changes`` (no pk, so saving inserts)."""
     obj.pk = None
@@ -305,7 +304,7 @@ def phase_create_next(
     require_staff(actor)
     locked_program = Program.objects.select_for_update().get(pk=source.program_id)
     locked_source = Phase.objects.select_for_update().get(pk=source.pk)
-    teams, finalized = _teams_coming_along(locked_source)
+    teams, finalized = phase_next_teams(source=locked_source)
     team_ids = {t.pk for t in teams}
     phase = _new_phase(
         program=locked_program,
@@ -401,7 +400,12 @@ def phase_update(
         "frontier_threshold": frontier_threshold,
     }
     _check_phase_values(
-        dates=values,
+        dates={
+            "development_start": development_start,
+            "showcase_on": showcase_on,
+            "evaluation_start": evaluation_start,
+            "result_on": result_on,
+        },
         teams_in=teams_in,
         teams_advancing=teams_advancing,
         frontier_threshold=frontier_threshold,
