@@ -429,3 +429,11 @@ def _team(code: str):
 
 def _team_pk(code: str) -> int:
     return _team(code).pk
+
+
+def test_set_up_page_is_korean_first_with_no_inline_script_or_style(client, staff, p2_ready):
+    client.force_login(staff)
+    body = _text(client.get(setup_url(p2_ready)))
+    for text in ("단계 설정", "배점 합계는 100입니다", "목표 모델", "참여 팀 추가", "DeepSeek-V3.2"):
+        assert text in body, text
+    assert " style=" not in body and "<style" not in body and "<script>" not in body
