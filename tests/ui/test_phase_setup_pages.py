@@ -437,3 +437,23 @@ def test_set_up_page_is_korean_first_with_no_inline_script_or_style(client, staf
     for text in ("단계 설정", "배점 합계는 100입니다", "목표 모델", "참여 팀 추가", "DeepSeek-V3.2"):
         assert text in body, text
     assert " style=" not in body and "<style" not in body and "<script>" not in body
+
+
+def test_set_up_page_queries_do_not_grow_with_the_set_up(
+    staff_client, p2_ready, staff, django_assert_max_num_queries
+):
+    url = setup_url(p2_ready)
+    with django_assert_max_num_queries(40) as small:
+        assert staff_client.get(url).status_code == 200
+    for i in range(3):
+        component = services.rubric_component_create(
+            phase=p2_ready, actor=staff, key=f"extra{i}", name=f"Extra {i}", weight=D(1), source="evaluators"
+        )
+        services.rubric_criterion_create(component=component, actor=staff, key="c", name="C", max_points=D(1))
+        services.rubric_gate_create(phase=p2_ready, actor=staff, key=f"gate{i}", name=f"Gate {i}")
+    for code in ("HLE", "AIME-2025", "IFEval"):
+        services.phase_benchmark_add(
+            phase=p2_ready, benchmark=Benchmark.objects.get(code=code), group="common", actor=staff
+        )
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert staff_client.get(url).status_code == 200
