@@ -13,10 +13,17 @@ from evaluations.models import (
     DeadlineExtension,
     EvaluatorAssignment,
     Phase,
+    PhaseBenchmark,
+    PhaseParticipant,
+    ReferenceScore,
     ResultRow,
     ResultUpload,
+    RubricComponent,
+    RubricCriterion,
+    RubricGate,
     ScoreSheet,
     StandingsSnapshot,
+    TargetModel,
 )
 
 
@@ -132,3 +139,56 @@ class DeadlineExtensionFilterSet(_PhaseConsortiumFilters):
     class Meta:
         model = DeadlineExtension
         fields = ()
+
+
+# --- a phase's set-up (the API's lists of rubric parts, benchmark set, targets, participants) -----------
+
+
+class RubricComponentFilterSet(django_filters.FilterSet):
+    phase = django_filters.CharFilter(field_name="phase__code", label=_("Phase (code)"))
+
+    class Meta:
+        model = RubricComponent
+        fields = ("source",)
+
+
+class RubricCriterionFilterSet(django_filters.FilterSet):
+    phase = django_filters.CharFilter(field_name="component__phase__code", label=_("Phase (code)"))
+
+    class Meta:
+        model = RubricCriterion
+        fields = ("component",)
+
+
+class RubricGateFilterSet(django_filters.FilterSet):
+    phase = django_filters.CharFilter(field_name="phase__code", label=_("Phase (code)"))
+
+    class Meta:
+        model = RubricGate
+        fields = ()
+
+
+class PhaseBenchmarkFilterSet(_PhaseConsortiumFilters):
+    class Meta:
+        model = PhaseBenchmark
+        fields = ("group",)
+
+
+class TargetModelFilterSet(_PhaseConsortiumFilters):
+    class Meta:
+        model = TargetModel
+        fields = ("reference_model",)
+
+
+class PhaseParticipantFilterSet(_PhaseConsortiumFilters):
+    class Meta:
+        model = PhaseParticipant
+        fields = ("outcome",)
+
+
+class ReferenceScoreFilterSet(django_filters.FilterSet):
+    benchmark = django_filters.CharFilter(field_name="benchmark__code", label=_("Benchmark (code)"))
+
+    class Meta:
+        model = ReferenceScore
+        fields = ("reference_model",)

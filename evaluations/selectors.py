@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
+from consortia.models import Consortium
 from evaluations import standings as pure
 from evaluations.deadlines import TeamDeadline, team_deadline
 from evaluations.models import (
@@ -413,3 +414,15 @@ def deadline_extension_list_visible_to(*, user) -> QuerySet[DeadlineExtension]:
         .select_related("phase", "consortium", "granted_by")
         .order_by("phase__order", "consortium__code")
     )
+
+
+def phase_next_teams(*, source: Phase) -> tuple[list[Consortium], bool]:
+    """The teams a next phase made from ``source`` takes, and whether they are official: the participants
+    that advanced when ``source`` is finalized; before that, provisionally, its still-active participants."""
+    participants = PhaseParticipant.objects.filter(phase=source).select_related("consortium")
+    finalized = source.status == Phase.Status.FINALIZED
+    if finalized:
+        participants = participants.filter(outcome=pure.Outcome.ADVANCES.value)
+    else:
+        participants = participants.filter(consortium__status=Consortium.Status.ACTIVE)
+    return [p.consortium for p in participants.order_by("consortium__code")], finalized

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -19,16 +20,19 @@ from consortia.models import Affiliation, Consortium
 from consortia.selectors import organization_conflicts_among
 from evaluations import standings as pure
 from evaluations.models import (
+    Benchmark,
     BenchmarkGroup,
     GateResult,
     PanelResult,
     Phase,
     PhaseBenchmark,
     PhaseParticipant,
+    ReferenceScore,
     ResultUpload,
     RubricComponent,
     RubricCriterion,
     RubricGate,
+    TargetModel,
 )
 from evaluations.selectors import result_upload_list_visible_to
 
@@ -174,4 +178,50 @@ def panel_results_for(*, phase: Phase) -> QuerySet[PanelResult]:
         PanelResult.objects.filter(phase=phase)
         .select_related("consortium", "component", "criterion", "entered_by")
         .order_by("consortium__code", "component__order")
+    )
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """A participant's declared target model and that model's reference score on each benchmark the team
+    is measured on in the phase (None where no score is recorded)."""
+
+    consortium: Consortium
+    reference_model: str
+    scores: list[tuple[Benchmark, Decimal | None]]
+
+
+def phase_setup_targets(*, phase: Phase, participants: list[PhaseParticipant]) -> list[TargetRow]:
+    """One row per participant. Three queries, whatever the number of teams and benchmarks."""
+    targets = dict(TargetModel.objects.filter(phase=phase).values_list("consortium_id", "reference_model"))
+    entries = list(
+        PhaseBenchmark.objects.filter(phase=phase).select_related("benchmark").order_by("benchmark__code")
+    )
+    scores = {
+        (benchmark_id, model): score
+        for benchmark_id, model, score in ReferenceScore.objects.filter(
+            benchmark_id__in={e.benchmark_id for e in entries}, reference_model__in=set(targets.values())
+        ).values_list("benchmark_id", "reference_model", "score")
+    }
+    rows = []
+    for participant in participants:
+        team_id = participant.consortium_id
+        model = targets.get(team_id, "")
+        own = [e.benchmark for e in entries if e.consortium_id in (None, team_id)]
+        rows.append(
+            TargetRow(
+                consortium=participant.consortium,
+                reference_model=model,
+                scores=[(b, scores.get((b.pk, model))) for b in own],
+            )
+        )
+    return rows
+
+
+def teams_addable(*, phase: Phase) -> QuerySet[Consortium]:
+    """The program's active teams not yet in ``phase`` (the only ones the participant form offers)."""
+    return (
+        Consortium.objects.filter(program_id=phase.program_id, status=Consortium.Status.ACTIVE)
+        .exclude(phase_entries__phase=phase)
+        .order_by("code")
     )

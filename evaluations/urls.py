@@ -5,7 +5,10 @@ from evaluations import views
 app_name = "evaluations"
 urlpatterns = [
     path("", views.phase_list_view, name="phases"),
+    path("phases/new/", views.phase_create_view, name="phase-new"),
     path("phases/<int:pk>/", views.phase_detail_view, name="phase"),
+    path("phases/<int:pk>/setup/", views.phase_setup_view, name="setup"),
+    path("phases/<int:pk>/next/", views.phase_next_view, name="phase-next"),
     path("phases/<int:pk>/what-if/", views.phase_what_if_view, name="what-if"),
     path("phases/<int:pk>/finalize/", views.phase_finalize_view, name="finalize"),
     path("phases/<int:pk>/assignments/", views.assignment_view, name="assign"),

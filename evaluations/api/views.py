@@ -14,6 +14,7 @@ from common.roles import ALL_ROLES, EVALUATORS, MEMBERS, READERS, SCORING_READER
 from evaluations import services
 from evaluations.api import serializers as s
 from evaluations.api.deadline_views import PhaseDeadlinesMixin
+from evaluations.api.setup_views import PhaseSetupActions
 from evaluations.filters import (
     BenchmarkFilterSet,
     EvaluatorAssignmentFilterSet,
@@ -44,8 +45,10 @@ from evaluations.selectors import (
 from evaluations.services import ScoreInput
 
 
-class PhaseViewSet(PhaseDeadlinesMixin, viewsets.ReadOnlyModelViewSet):
-    """Phases with their rubric (components, criteria, gates) and benchmark set. Staff run the workflow."""
+class PhaseViewSet(PhaseSetupActions, PhaseDeadlinesMixin, viewsets.ReadOnlyModelViewSet):
+    """Phases with their rubric (components, criteria, gates) and benchmark set. Staff set them up
+    (create, change, next phase: PhaseSetupActions), set their deadlines (PhaseDeadlinesMixin) and run
+    the workflow."""
 
     serializer_class = s.PhaseSerializer
     filterset_class = PhaseFilterSet

@@ -325,11 +325,30 @@ def panel_result_record(
 def phase_benchmark_add(
     *, phase: Phase, benchmark: Benchmark, group: str, consortium=None, actor
 ) -> PhaseBenchmark:
-    """Side effects: PhaseBenchmark row; standings stale; audit event."""
+    """Add a benchmark to the phase's set: common and agency ones for every team, a team-specific one for
+    the participant named. Checks: not in the set yet (keyed "benchmark"); a team exactly for team-specific.
+    Side effects: PhaseBenchmark row; standings stale; audit event."""
     require_staff(actor)
     locked = phase_lock(phase, allowed=RUBRIC_EDITABLE, action=_("changing the benchmark set"))
-    if group == BenchmarkGroup.TEAM_SPECIFIC and consortium is not None:
+    if group == BenchmarkGroup.TEAM_SPECIFIC:
+        if consortium is None:
+            raise ValidationError(
+                {"consortium": _("A team-specific benchmark names the team it belongs to.")}, code="team"
+            )
         _require_participant(locked, consortium)
+    elif consortium is not None:
+        raise ValidationError(
+            {"consortium": _("Only a team-specific benchmark names a team; leave the team empty.")},
+            code="team",
+        )
+    if PhaseBenchmark.objects.filter(phase=locked, benchmark=benchmark, consortium=consortium).exists():
+        raise ValidationError(
+            {
+                "benchmark": _("%(benchmark)s is already in the benchmark set of %(phase)s.")
+                % {"benchmark": benchmark.code, "phase": locked}
+            },
+            code="duplicate",
+        )
     entry = PhaseBenchmark(phase=locked, benchmark=benchmark, group=group, consortium=consortium)
     entry.full_clean()
     entry.save()
@@ -359,11 +378,30 @@ def target_model_set(*, phase: Phase, consortium, reference_model: str, actor) -
 
 @transaction.atomic
 def phase_participant_add(*, phase: Phase, consortium, actor) -> PhaseParticipant:
-    """Side effects: PhaseParticipant row; standings stale; audit event."""
+    """Enter a team into a draft or open phase (a wildcard team joins a running phase this way).
+
+    Checks: the team is of the phase's program, active, and not in the phase yet (keyed "consortium").
+    Side effects: PhaseParticipant row; standings stale; audit event."""
     require_staff(actor)
     locked = phase_lock(phase, allowed=RUBRIC_EDITABLE, action=_("adding a participant"))
+    # Keyed by the field, so the form and the API's 400 point at the team chosen.
+    if consortium.program_id != locked.program_id:
+        raise ValidationError(
+            {"consortium": _("%(team)s is not in this phase's program.") % {"team": consortium}},
+            code="program",
+        )
     if not consortium.is_active:
-        raise ValidationError(_("%(team)s is no longer active.") % {"team": consortium}, code="inactive")
+        raise ValidationError(
+            {"consortium": _("%(team)s is no longer active.") % {"team": consortium}}, code="inactive"
+        )
+    if PhaseParticipant.objects.filter(phase=locked, consortium=consortium).exists():
+        raise ValidationError(
+            {
+                "consortium": _("%(team)s already takes part in %(phase)s.")
+                % {"team": consortium, "phase": locked}
+            },
+            code="duplicate",
+        )
     participant = PhaseParticipant(phase=locked, consortium=consortium)
     participant.full_clean()
     participant.save()

@@ -72,6 +72,7 @@ def phase_detail_view(request, pk: int):
         "detail": detail,
         "phase": phase,
         "can_manage": can_manage_phase(request.user) and not phase.is_finalized,
+        "can_set_up": can_manage_phase(request.user),
         "can_what_if": can_run_what_if(request.user),
         "can_view_standings": can_view_standings(request.user, phase=phase),
         # A member sees the deadline their team faces (its extension when later); only read when it matters.
