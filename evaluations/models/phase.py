@@ -33,6 +33,16 @@ class Phase(SourcedMixin):
     evaluation_start = models.DateField(_("evaluation start"), null=True, blank=True)
     result_on = models.DateField(_("result date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # The phase whose advancing teams enter this one, when staff made it "next from" that phase; finalizing
+    # that phase sends its teams here, whatever other draft phases the program holds. Empty: by order.
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        verbose_name=_("follows phase"),
+    )
     # Moments, stored in UTC and shown in KST. After the submission deadline uploads are refused unless
     # the team holds a DeadlineExtension; after the scoring deadline score sheets can no longer change.
     submission_deadline = models.DateTimeField(_("results submission deadline"), null=True, blank=True)

@@ -168,6 +168,7 @@ def _new_phase(
     teams_advancing: int,
     frontier_threshold: Decimal | None,
     participants: int = 0,
+    follows: Phase | None = None,
 ) -> Phase:
     """Check and save a draft phase (the caller holds the program's lock and writes the audit event)."""
     threshold = program.frontier_threshold if frontier_threshold is None else Decimal(frontier_threshold)
@@ -189,6 +190,7 @@ def _new_phase(
         teams_in=teams_in,
         teams_advancing=teams_advancing,
         frontier_threshold=threshold,
+        follows=follows,
         **{name: dates.get(name) for name in PHASE_DATE_FIELDS},
     )
     phase.full_clean()
@@ -323,6 +325,7 @@ def phase_create_next(
         if frontier_threshold is None
         else frontier_threshold,
         participants=len(teams),
+        follows=locked_source,
     )
     created: list = []
     for component in RubricComponent.objects.filter(phase=locked_source).order_by("order", "key"):

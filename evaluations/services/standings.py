@@ -43,11 +43,12 @@ class FinalizePreview:
 
 
 def _next_phase(phase: Phase) -> Phase | None:
+    """Where the teams that advance go: the phase made "next from" this one, if any; else the first later
+    phase not yet finalized that was not made to follow another phase."""
+    later = Phase.objects.filter(program_id=phase.program_id).exclude(status=Phase.Status.FINALIZED)
     return (
-        Phase.objects.filter(program_id=phase.program_id, order__gt=phase.order)
-        .exclude(status=Phase.Status.FINALIZED)
-        .order_by("order")
-        .first()
+        later.filter(follows=phase).order_by("order").first()
+        or later.filter(order__gt=phase.order, follows__isnull=True).order_by("order").first()
     )
 
 
