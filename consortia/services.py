@@ -31,9 +31,10 @@ def _organization_check(values: dict, *, instance: Organization | None) -> dict:
     for field in ("name_ko", "name_en", "source_note"):
         if field in cleaned:
             cleaned[field] = (cleaned[field] or "").strip()
-    for field, label in (("name_ko", _("Korean name")), ("name_en", _("English name"))):
-        if field in cleaned and not cleaned[field]:
-            errors.setdefault(field, []).append(_("Enter the %(label)s.") % {"label": label})
+    if "name_ko" in cleaned and not cleaned["name_ko"]:
+        errors.setdefault("name_ko", []).append(_("Enter the Korean name."))
+    if "name_en" in cleaned and not cleaned["name_en"]:
+        errors.setdefault("name_en", []).append(_("Enter the English name: it tells organizations apart."))
     if "country" in cleaned:
         cleaned["country"] = (cleaned["country"] or "").strip().upper()
         if not _COUNTRY_CODE.match(cleaned["country"]):
