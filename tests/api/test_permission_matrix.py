@@ -142,8 +142,7 @@ def test_auditor_can_never_write_anything(api_as):
 @pytest.mark.parametrize(("template", "allowed"), ACTIONS, ids=[a[0] for a in ACTIONS])
 def test_action_role_matrix(template, allowed, api_as, role_users):
     from budget.models import BudgetLine
-    from consortia.models import Consortium
-    from consortia.models import Partnership
+    from consortia.models import Consortium, Partnership
     from evaluations.models import Phase
 
     url = template.format(
