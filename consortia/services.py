@@ -147,7 +147,7 @@ def partnership_add(
     ministry staff, ValidationError keyed by field.
     """
     require_registry_manager(actor)
-    team = Consortium.objects.select_for_update().select_related("lead").get(pk=consortium.pk)
+    team = Consortium.objects.select_for_update(of=("self",)).select_related("lead").get(pk=consortium.pk)
     if not team.is_active:
         raise ValidationError(_("%(team)s is no longer active; partners cannot be added.") % {"team": team})
     if role not in Partnership.Role.values:
@@ -193,7 +193,11 @@ def partnership_end(*, partnership: Partnership, left_on: dt.date, actor) -> Par
     actor is ministry staff, ValidationError keyed by field.
     """
     require_registry_manager(actor)
-    locked = Partnership.objects.select_for_update().select_related("organization").get(pk=partnership.pk)
+    locked = (
+        Partnership.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=partnership.pk)
+    )
     if locked.role == Partnership.Role.LEAD:
         raise ValidationError(
             {
