@@ -19,18 +19,12 @@ from budget.models import (
     ReferenceFigure,
 )
 from budget.services import execution_approve
-from common.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin, ReadOnlyInlineMixin
 
 
-class AmendmentInline(admin.TabularInline):
+class AmendmentInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = BudgetLineAmendment
-    extra = 0
-    can_delete = False
     fields = ("amended_at", "amended_by", "old_amount_krw", "new_amount_krw", "reason")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BudgetLine)
@@ -103,16 +97,10 @@ class ExecutionAdmin(ReadOnlyAdmin):
             self.message_user(request, _("%(count)s approved.") % {"count": approved}, messages.SUCCESS)
 
 
-class UsageEntryInline(admin.TabularInline):
+class UsageEntryInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = GpuUsageEntry
     fk_name = "report"
-    extra = 0
-    can_delete = False
     fields = ("month", "gpu_model", "gpu_hours", "notes", "is_current", "superseded_by")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(GpuUsageReport)

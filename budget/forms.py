@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from budget.models import Allocation, BudgetLine
-from common.forms import AccessibleForm
+from common.forms import AccessibleForm, DateInput
 from consortia.models import Consortium
 
 # "5,000,000,000", "₩5 000 000 000", "5000000000원": separators and the currency mark are dropped.
@@ -44,13 +44,6 @@ class KrwField(forms.Field):
         attrs = super().widget_attrs(widget)
         attrs.update({"inputmode": "numeric", "autocomplete": "off"})
         return attrs
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class AmendForm(AccessibleForm):

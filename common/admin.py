@@ -4,10 +4,27 @@ from common.models import ApiToken
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records that only services may write (results, ledgers, snapshots): the admin shows them, never
-    edits them, so every change goes through a service and its audit event."""
+    """Every domain record (registry, phases and their inputs, results, ledgers, snapshots): the admin
+    shows it, never edits it, so every change goes through a service (the portal's pages or the API) and
+    its audit event."""
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInlineMixin:
+    """An inline of a ReadOnlyAdmin: shows the related rows, offers no add, change or delete."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):

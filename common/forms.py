@@ -7,6 +7,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker that reads and writes ISO dates, whatever the page's language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class AccessibleForm(forms.Form):
     """Marks every field with an error for assistive technology (aria-invalid, aria-describedby pointing
     at the message), including errors added after validation, e.g. from a service."""

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from consortia.models import Consortium, Organization
+from consortia.models import Consortium, Organization, Partnership
 
 
 class OrganizationFilterSet(django_filters.FilterSet):
@@ -51,3 +51,13 @@ class ConsortiumFilterSet(django_filters.FilterSet):
             | Q(lead__name_ko__icontains=value)
             | Q(lead__name_en__icontains=value)
         )
+
+
+class PartnershipFilterSet(django_filters.FilterSet):
+    current = django_filters.BooleanFilter(
+        field_name="left_on", lookup_expr="isnull", label=_("Current (has not left)")
+    )
+
+    class Meta:
+        model = Partnership
+        fields = ("consortium", "organization", "role")

@@ -5,7 +5,7 @@ these."""
 
 from __future__ import annotations
 
-from common.roles import Role, can_read_everything, user_has_role
+from common.roles import Role, can_read_everything, is_ministry_staff, user_has_role
 from consortia.models import Consortium
 from consortia.selectors import user_affiliation
 
@@ -33,3 +33,8 @@ def can_view_team_data(user, consortium_id: int) -> bool:
     """A team's unpublished data (budget support, GPUs, uploads): staff and auditors see every team's; a
     member only their own. ``TeamScope.q`` is the same rule for a queryset."""
     return can_read_everything(user) or can_act_for_consortium(user, consortium_id)
+
+
+def can_manage_registry(user) -> bool:
+    """Organisations, partners joining or leaving, a team's withdrawal: ministry staff."""
+    return is_ministry_staff(user)

@@ -72,3 +72,14 @@ def organization_conflicts_among(
 
 def organization_list() -> QuerySet[Organization]:
     return Organization.objects.annotate(consortium_count=Count("partnerships")).order_by("name_en")
+
+
+def organizations_joinable(*, consortium_id: int) -> QuerySet[Organization]:
+    """Organisations with no place in the consortium yet (the ones a "partner joins" form offers)."""
+    return Organization.objects.exclude(partnerships__consortium_id=consortium_id).order_by("name_en")
+
+
+def partnership_list() -> QuerySet[Partnership]:
+    return Partnership.objects.select_related("organization", "consortium").order_by(
+        "consortium__code", "role", "organization__name_en"
+    )

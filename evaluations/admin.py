@@ -1,11 +1,13 @@
-"""Admin: browse and inspect. Changes to standings inputs go through the services (UI/API), so the
-input models are read-only here and nothing bypasses the stale marker or the audit trail."""
+"""Admin: browse and inspect. Phases, their inputs and results change only through the services (the
+portal's pages or the API), so every model is read-only here and nothing bypasses the phase lock, the
+stale marker or the audit trail."""
 
 from django.contrib import admin
 
-from common.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin, ReadOnlyInlineMixin
 from evaluations.models import (
     Benchmark,
+    DeadlineExtension,
     EvaluatorAssignment,
     GateResult,
     PanelResult,
@@ -23,36 +25,39 @@ from evaluations.models import (
 )
 
 
-class RubricComponentInline(admin.TabularInline):
+class RubricComponentInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = RubricComponent
-    extra = 0
     fields = ("key", "name", "weight", "max_points", "source", "panel_size")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
+class PhaseAdmin(ReadOnlyAdmin):
     list_display = ("code", "name", "order", "status", "teams_in", "teams_advancing", "standings_generation")
     list_filter = ("program", "status")
-    readonly_fields = ("status", "standings_generation", "finalized_at", "finalized_by")
+    search_fields = ("code", "name")
     inlines = [RubricComponentInline]
 
 
 @admin.register(Benchmark)
-class BenchmarkAdmin(admin.ModelAdmin):
+class BenchmarkAdmin(ReadOnlyAdmin):
     list_display = ("code", "name", "category", "higher_is_better", "scale", "is_illustrative")
     list_filter = ("category",)
     search_fields = ("code", "name")
 
 
 @admin.register(ReferenceScore)
-class ReferenceScoreAdmin(admin.ModelAdmin):
+class ReferenceScoreAdmin(ReadOnlyAdmin):
     list_display = ("benchmark", "reference_model", "score")
+    list_filter = ("reference_model",)
+    list_select_related = ("benchmark",)
     search_fields = ("benchmark__code", "reference_model")
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(ReadOnlyAdmin):
+    list_display = ("phase", "consortium", "deadline", "granted_by", "granted_at")
+    list_filter = ("phase",)
+    list_select_related = ("phase", "consortium", "granted_by")
 
 
 @admin.register(RubricComponent)

@@ -6,6 +6,7 @@ whatever the number of phases, teams, criteria or uploads (``assignment_conflict
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -105,6 +106,8 @@ def evaluator_users() -> QuerySet:
 class ConflictCell:
     consortium: Consortium
     conflict: str  # empty when there is none
+    # Set when the organisation has left the team: a former partner still conflicts (organization_conflicts).
+    left_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -129,11 +132,11 @@ def assignment_conflicts(*, evaluators: list, teams: list[Consortium]) -> list[E
         affiliation = affiliations.get(user.pk)
         cells = []
         for team in teams:
-            text = ""
-            if affiliation is not None:
-                found = conflicts.get((affiliation.organization_id, team.pk))
-                text = found.get_role_display() if found is not None else ""
-            cells.append(ConflictCell(team, text))
+            found = conflicts.get((affiliation.organization_id, team.pk)) if affiliation is not None else None
+            if found is None:
+                cells.append(ConflictCell(team, ""))
+            else:
+                cells.append(ConflictCell(team, found.get_role_display(), found.left_on))
         rows.append(
             EvaluatorRow(
                 user=user,

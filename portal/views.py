@@ -7,16 +7,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from budget.models import Category
 from budget.permissions import can_view_budget_lines
 from budget.selectors import burn_rate_by_month
-from common.roles import can_read_everything
-from common.web import roles_required
+from common.roles import STAFF, can_read_everything
+from common.web import form_submit, roles_required
+from consortia.forms import ConsortiumWithdrawForm
 from consortia.models import Consortium
 from consortia.permissions import can_view_team_data
 from consortia.selectors import user_affiliation
@@ -26,6 +27,8 @@ from evaluations.models import Phase, RubricComponent, RubricGate
 from evaluations.permissions import can_view_working_standings
 from evaluations.selectors import missing_item_text, outcome_label, standings_official_for
 from portal.dashboard import dashboard_summary
+from portal.selectors import consortium_withdrawal_preview
+from portal.services import consortium_withdraw
 from portal.timeline import TimelineStatus, program_timeline
 
 
@@ -321,3 +324,36 @@ def _teams_chart(timeline) -> dict:
             },
         ],
     }
+
+
+# --- A team's withdrawal ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@roles_required(STAFF)
+def consortium_withdraw_view(request, pk: int):
+    """GET: what the withdrawal will change, and the form (date, written reason, confirmation); POST: record
+    it through portal.services.consortium_withdraw."""
+    consortium = get_object_or_404(Consortium.objects.select_related("lead"), pk=pk)
+    form = ConsortiumWithdrawForm(request.POST or None)
+    if request.method == "POST" and form_submit(
+        request,
+        form,
+        lambda data: consortium_withdraw(
+            consortium=consortium, left_on=data["left_on"], reason=data["reason"], actor=request.user
+        ),
+        lambda team, _data: (
+            _("%(team)s is recorded as withdrawn on %(date)s.")
+            % {"team": team, "date": team.left_on.isoformat()}
+        ),
+    ):
+        return redirect("consortia:detail", pk=consortium.pk)
+    return render(
+        request,
+        "portal/consortium_withdraw.html",
+        {
+            "form": form,
+            "consortium": consortium,
+            "preview": consortium_withdrawal_preview(consortium=consortium),
+        },
+    )

@@ -86,10 +86,39 @@ class ConsortiumSerializer(serializers.ModelSerializer):
         )
 
 
+class PartnershipListSerializer(PartnershipSerializer):
+    """A partnership on its own (the partnerships endpoint): with its consortium's id."""
+
+    class Meta(PartnershipSerializer.Meta):
+        fields = ("id", "consortium", *PartnershipSerializer.Meta.fields[1:])
+
+
+class OrganizationInputSerializer(serializers.Serializer):
+    """Shape only; uniqueness of the English name and the country code are the service's checks."""
+
+    name_ko = serializers.CharField(max_length=200)
+    name_en = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=Organization.Kind.choices)
+    country = serializers.CharField(max_length=2, required=False, default="KR")
+    is_illustrative = serializers.BooleanField(required=False, default=False)
+    source_note = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+
 class PartnershipInputSerializer(serializers.Serializer):
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    role = serializers.ChoiceField(
+        choices=Partnership.Role.choices, required=False, default=Partnership.Role.PARTNER
+    )
     contribution = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
     joined_on = serializers.DateField()
+
+
+class PartnershipCreateInputSerializer(PartnershipInputSerializer):
+    consortium = serializers.PrimaryKeyRelatedField(queryset=Consortium.objects.all())
+
+
+class PartnershipEndInputSerializer(serializers.Serializer):
+    left_on = serializers.DateField()
 
 
 # --- The list, built from rows ---------------------------------------------------------------------------

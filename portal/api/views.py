@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from common.api.permissions import RolePermission
-from common.roles import READERS
+from common.roles import READERS, STAFF
+from consortia.api.serializers import ConsortiumSerializer
+from consortia.models import Consortium
+from consortia.selectors import consortium_get_detail
+from portal.api.serializers import ConsortiumWithdrawInputSerializer
 from portal.dashboard import dashboard_summary
+from portal.services import consortium_withdraw
 
 
 @extend_schema(
@@ -31,3 +37,19 @@ def dashboard_summary_view(request):
 
 dashboard_summary_view.cls.read_roles = READERS
 dashboard_summary_view.cls.write_roles = frozenset()
+
+
+@extend_schema(request=ConsortiumWithdrawInputSerializer, responses={200: ConsortiumSerializer})
+@api_view(["POST"])
+@permission_classes([RolePermission])
+def consortium_withdraw_view(request, pk: int):
+    """Record that a team withdrew (ministry staff): its allocations are frozen as of ``left_on`` and the
+    standings of its running phases recomputed (portal.services.consortium_withdraw)."""
+    consortium = get_object_or_404(Consortium, pk=pk)
+    data = ConsortiumWithdrawInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    consortium_withdraw(consortium=consortium, actor=request.user, **data.validated_data)
+    return Response(ConsortiumSerializer(consortium_get_detail(consortium_id=pk)).data)
+
+
+consortium_withdraw_view.cls.write_roles = STAFF

@@ -36,7 +36,8 @@ class Endpoint:
 
 
 ENDPOINTS = [
-    Endpoint("/api/v1/organizations/", ALL, NONE),
+    Endpoint("/api/v1/organizations/", ALL, STAFF),
+    Endpoint("/api/v1/partnerships/", ALL, STAFF),
     Endpoint("/api/v1/consortia/", ALL, STAFF),
     Endpoint("/api/v1/audit-events/", READERS, NONE),
     Endpoint("/api/v1/tokens/", STAFF, STAFF, {"name": "x"}),
@@ -76,6 +77,8 @@ ACTIONS = [
     ("/api/v1/phases/{phase}/what-if/", READERS),
     ("/api/v1/budget-lines/{line}/amend/", STAFF),
     ("/api/v1/consortia/{consortium}/partners/", STAFF),
+    ("/api/v1/consortia/{consortium}/withdraw/", STAFF),
+    ("/api/v1/partnerships/{partnership}/end/", STAFF),
     ("/api/v1/executions/1/approve/", STAFF),
     ("/api/v1/executions/1/reject/", STAFF),
     ("/api/v1/tokens/1/revoke/", STAFF),
@@ -148,10 +151,11 @@ def test_auditor_can_never_write_anything(api_as):
 @pytest.mark.parametrize(("template", "allowed"), ACTIONS, ids=[a[0] for a in ACTIONS])
 def test_action_role_matrix(template, allowed, api_as, role_users):
     from budget.models import BudgetLine
-    from consortia.models import Consortium
+    from consortia.models import Consortium, Partnership
     from evaluations.models import Phase
 
     url = template.format(
+        partnership=Partnership.objects.filter(consortium__code="LG", role="partner").first().pk,
         phase=Phase.objects.get(code="P3").pk,
         line=BudgetLine.objects.get(code="FY25-TALENT").pk,
         consortium=Consortium.objects.get(code="LG").pk,

@@ -69,23 +69,31 @@ def test_partnership_is_unique_per_pair_in_the_database(registry):
         )
 
 
-def test_partnership_add_explains_duplicate(registry):
+@pytest.fixture
+def registry_admin(django_user_model):
+    """A superuser: the registry services accept ministry staff, and a superuser counts as staff."""
+    return django_user_model.objects.create_superuser(username="registry-admin", password="x" * 20)
+
+
+def test_partnership_add_explains_duplicate(registry, registry_admin):
     skt = Consortium.objects.get(code="SKT")
-    with pytest.raises(ValidationError, match="This organization is already in this consortium."):
+    with pytest.raises(ValidationError, match="KAIST is already in this consortium"):
         partnership_add(
             consortium=skt,
             organization=Organization.objects.get(name_en="KAIST"),
             joined_on=dt.date(2026, 3, 1),
+            actor=registry_admin,
         )
 
 
-def test_partnership_add_refused_for_departed_team(registry):
+def test_partnership_add_refused_for_departed_team(registry, registry_admin):
     ncai = Consortium.objects.get(code="NCAI")
     with pytest.raises(ValidationError, match="no longer active"):
         partnership_add(
             consortium=ncai,
             organization=Organization.objects.get(name_en="Elice"),
             joined_on=dt.date(2026, 3, 1),
+            actor=registry_admin,
         )
 
 

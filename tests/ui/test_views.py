@@ -16,7 +16,7 @@ from consortia.models import Consortium, FoundationModel, Organization, Partners
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/consortia/"]
+PAGES = ["/", "/consortia/", "/consortia/organizations/"]
 
 
 @pytest.fixture
@@ -407,7 +407,9 @@ def test_list_marks_a_members_own_team(client, member):
 
 def test_detail_groups_partners_by_kind_after_the_lead(staff_client):
     body = _text(staff_client.get(_detail_url("UPSTAGE")))
-    headings = re.findall(r"<h3[^>]*>([^<]+?)(?: <span|</h3>)", body)
+    # The members section only: staff also see the "record a change" section with its own headings.
+    members = re.search(r'id="partners-title".*?</section>', body, re.S).group(0)
+    headings = re.findall(r"<h3[^>]*>([^<]+?)(?: <span|</h3>)", members)
     assert headings == ["주관기관", "기업", "스타트업", "대학", "공공기관"]
     assert (
         '<p class="lead-org">업스테이지 <span class="other-name" lang="en">Upstage</span> '
