@@ -235,7 +235,7 @@ def test_next_from_a_finalized_p2_takes_only_the_teams_that_advanced(p2_complete
 def test_finalizing_the_source_sends_its_teams_to_the_phase_made_from_it_not_the_next_by_order(
     p2_complete, staff
 ):
-    """The shipped P3 draft comes first by order; the phase staff made "next from P2" is where P2's teams go."""
+    """The shipped P3 draft comes first by order; P2's teams go to the phase staff made "next from P2"."""
     p2 = p2_complete["phase"]
     p3_before = participants_of(Phase.objects.get(code="P3"))
     final = next_from(p2, staff, code="FINAL").phase
