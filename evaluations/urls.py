@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from evaluations import views
 
@@ -7,7 +7,12 @@ urlpatterns = [
     path("", views.phase_list_view, name="phases"),
     path("phases/<int:pk>/", views.phase_detail_view, name="phase"),
     path("phases/<int:pk>/what-if/", views.phase_what_if_view, name="what-if"),
-    path("phases/<int:pk>/finalize/", views.phase_finalize_view, name="finalize"),
+    # A transition's preview and confirmation, at the same name as its API action.
+    re_path(
+        r"^phases/(?P<pk>[0-9]+)/(?P<transition>open|begin-evaluation|finalize)/$",
+        views.phase_transition_view,
+        name="transition",
+    ),
     path("phases/<int:pk>/assignments/", views.assignment_view, name="assign"),
     path("phases/<int:pk>/gates/", views.gate_decision_view, name="gates"),
     path("phases/<int:pk>/panel/", views.panel_result_view, name="panel"),

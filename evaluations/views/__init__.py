@@ -1,11 +1,11 @@
 """Browser pages of evaluations: phases and their rubric and standings, the staff's forms (assignments,
-gates, panel results, finalize, what-if), evaluators' score sheets and the consortium upload page. Every
-write goes through evaluations.services / budget.services; reads through the selectors."""
+gates, panel results, transition previews, what-if), evaluators' score sheets and the consortium upload
+page. Every write goes through evaluations.services / budget.services; reads through the selectors."""
 
 from evaluations.views.phases import (
     phase_detail_view,
-    phase_finalize_view,
     phase_list_view,
+    phase_transition_view,
     phase_what_if_view,
 )
 from evaluations.views.scoring import my_assignments_view, score_sheet_view
@@ -26,8 +26,8 @@ __all__ = [
     "my_assignments_view",
     "panel_result_view",
     "phase_detail_view",
-    "phase_finalize_view",
     "phase_list_view",
+    "phase_transition_view",
     "phase_what_if_view",
     "result_template_view",
     "result_upload_file_view",
