@@ -152,7 +152,7 @@ def _columns(
 def phase_readiness(*, phase: Phase) -> Readiness:
     """The grid team × required input of ``phase``: a current results upload covering the team's benchmark
     set (phase_benchmarks_for_team's rule), submitted score sheets per evaluator-sourced component, the
-    panel result per panel-sourced component (or criterion), and each gate's decision. Eight queries."""
+    panel result per panel-sourced component (or criterion), and each gate's decision. Ten queries."""
     participants = list(
         PhaseParticipant.objects.filter(phase=phase)
         .values_list("consortium_id", "consortium__code", "consortium__name")
