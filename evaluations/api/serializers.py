@@ -299,18 +299,21 @@ class StandingsSnapshotHistorySerializer(StandingsSnapshotSerializer):
 
 # --- lifecycle: readiness and transition previews (read from evaluations.readiness / services) ---------
 
+# Named in SPECTACULAR_SETTINGS' ENUM_NAME_OVERRIDES (other serializers have a "kind" field too).
+READINESS_INPUT_KINDS = [k.value for k in InputKind]
+
 
 class ReadinessColumnSerializer(serializers.Serializer):
     key = serializers.CharField(
         help_text="results, sheets:<component>, panel:<component>[/<criterion>], gate:<gate>"
     )
-    kind = serializers.ChoiceField(choices=[k.value for k in InputKind])
+    kind = serializers.ChoiceField(choices=READINESS_INPUT_KINDS)
     label = serializers.CharField()
 
 
 class ReadinessCellSerializer(serializers.Serializer):
     column = serializers.CharField(source="column.key")
-    kind = serializers.ChoiceField(source="column.kind", choices=[k.value for k in InputKind])
+    kind = serializers.ChoiceField(source="column.kind", choices=READINESS_INPUT_KINDS)
     complete = serializers.BooleanField()
     text = serializers.CharField()
     url = serializers.CharField(help_text="the page where the missing input is entered")
