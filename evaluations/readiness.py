@@ -132,7 +132,7 @@ def _columns(
                 )
             )
         elif component.source == pure.Source.PANEL:
-            criteria = list(component.criteria.all())
+            criteria: list[RubricCriterion | None] = list(component.criteria.all())
             for criterion in criteria or [None]:
                 key = f"panel:{component.key}" + (f"/{criterion.key}" if criterion else "")
                 name = f"{component.name} / {criterion.name}" if criterion else component.name
@@ -164,7 +164,7 @@ def phase_readiness(*, phase: Phase) -> Readiness:
     gates = list(RubricGate.objects.filter(phase=phase).order_by("key"))
     columns, panel_targets = _columns(components, gates)
 
-    shared, own = 0, defaultdict(int)
+    shared, own = 0, defaultdict[int, int](int)
     for consortium_id in PhaseBenchmark.objects.filter(phase=phase).values_list("consortium_id", flat=True):
         if consortium_id is None:
             shared += 1
