@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from evaluations import views
 
@@ -10,7 +10,12 @@ urlpatterns = [
     path("phases/<int:pk>/setup/", views.phase_setup_view, name="setup"),
     path("phases/<int:pk>/next/", views.phase_next_view, name="phase-next"),
     path("phases/<int:pk>/what-if/", views.phase_what_if_view, name="what-if"),
-    path("phases/<int:pk>/finalize/", views.phase_finalize_view, name="finalize"),
+    # A transition's preview and confirmation, at the same name as its API action.
+    re_path(
+        r"^phases/(?P<pk>[0-9]+)/(?P<transition>open|begin-evaluation|finalize)/$",
+        views.phase_transition_view,
+        name="transition",
+    ),
     path("phases/<int:pk>/assignments/", views.assignment_view, name="assign"),
     path("phases/<int:pk>/gates/", views.gate_decision_view, name="gates"),
     path("phases/<int:pk>/panel/", views.panel_result_view, name="panel"),

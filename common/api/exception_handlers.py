@@ -19,6 +19,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.uploads import RowError, UploadRejected
 
+# Refusals caused by the state of the object, not by the request: the client should reload and decide
+# again. A stale optimistic-concurrency write; a workflow transition from the wrong state (including
+# the loser of two concurrent ones) or one blocked by what the object lacks; a finalize whose standings
+# changed underneath it.
+CONFLICT_CODES = frozenset({"stale", "stale_write", "transition_state", "transition_blocked", "superseded"})
+
 
 def _row_errors(exc) -> list[RowError] | None:
     """Upload rejections (ours, or an app's ValidationError subclass) carry (row, column, reason) errors."""
@@ -62,11 +68,13 @@ def api_exception_handler(exc, context):
         else:
             errors = {"non_field_errors": exc.messages}
             detail = " ".join(exc.messages)
-        code = getattr(exc, "code", None) or "invalid"
-        # A stale optimistic-concurrency write is a conflict, not bad input: the client should reload.
-        status_code = (
-            status.HTTP_409_CONFLICT if code in ("stale", "stale_write") else status.HTTP_400_BAD_REQUEST
+        # A list of errors carries its codes on its items; the first one names the answer.
+        code = (
+            getattr(exc, "code", None)
+            or next((e.code for e in getattr(exc, "error_list", ()) if e.code), None)
+            or "invalid"
         )
+        status_code = status.HTTP_409_CONFLICT if code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
         return Response({"detail": detail, "code": code, "errors": errors}, status=status_code)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

@@ -70,12 +70,13 @@ def document_error_responses(result, generator, request, public):
                     if parameter.get("schema", {}).get("type") != "array":
                         parameter.setdefault("allowEmptyValue", True)
             responses = operation.setdefault("responses", {})
+            error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
             for code in sorted(codes):
                 responses.setdefault(
-                    code,
-                    {
-                        "description": _ERROR_DESCRIPTIONS[code],
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                    },
+                    code, {"description": _ERROR_DESCRIPTIONS[code], "content": error_content}
                 )
+            # An error answer a view declares itself (extend_schema) with its own description gets the shape.
+            for code, response in responses.items():
+                if code.startswith("4") and "content" not in response:
+                    response["content"] = error_content
     return result

@@ -26,6 +26,8 @@ from evaluations.models import (
     ScoreSheet,
     StandingsSnapshot,
 )
+from evaluations.readiness import GateState, InputKind
+from evaluations.services import Transition
 
 # --- output ------------------------------------------------------------------------------------------
 
@@ -297,6 +299,89 @@ class StandingsSnapshotHistorySerializer(StandingsSnapshotSerializer):
     """The same fields for the snapshot history. A class of its own so the history's page (cursor-paginated,
     no count) gets its own schema component: sharing one name with the latest-per-phase list (limit/offset,
     with count) gave both the same page schema in /api/schema/."""
+
+
+# --- lifecycle: readiness and transition previews (read from evaluations.readiness / services) ---------
+
+# Named in SPECTACULAR_SETTINGS' ENUM_NAME_OVERRIDES (other serializers have a "kind" field too).
+READINESS_INPUT_KINDS = [k.value for k in InputKind]
+
+
+class ReadinessColumnSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="results, sheets:<component>, panel:<component>[/<criterion>], gate:<gate>"
+    )
+    kind = serializers.ChoiceField(choices=READINESS_INPUT_KINDS)
+    label = serializers.CharField()
+
+
+class ReadinessCellSerializer(serializers.Serializer):
+    column = serializers.CharField(source="column.key")
+    kind = serializers.ChoiceField(source="column.kind", choices=READINESS_INPUT_KINDS)
+    complete = serializers.BooleanField()
+    text = serializers.CharField()
+    url = serializers.CharField(help_text="the page where the missing input is entered")
+    done = serializers.IntegerField(
+        allow_null=True, help_text="results: benchmarks covered (null: no upload); sheets: submitted"
+    )
+    required = serializers.IntegerField(
+        allow_null=True, help_text="results: benchmarks in the team's set; sheets: assigned"
+    )
+    gate = serializers.ChoiceField(allow_null=True, choices=[g.value for g in GateState])
+
+
+class ReadinessRowSerializer(serializers.Serializer):
+    consortium = serializers.CharField(source="code")
+    name = serializers.CharField()
+    complete = serializers.BooleanField()
+    cells = ReadinessCellSerializer(many=True)
+
+
+class ReadinessSerializer(serializers.Serializer):
+    phase = serializers.CharField(source="phase.code")
+    complete = serializers.BooleanField()
+    missing_count = serializers.IntegerField()
+    columns = ReadinessColumnSerializer(many=True)
+    rows = ReadinessRowSerializer(many=True)
+
+
+class TransitionBlockerSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    code = serializers.ChoiceField(choices=["transition_state", "transition_blocked"])
+
+
+class FinalizeOutcomesSerializer(serializers.Serializer):
+    advancing = serializers.ListField(child=serializers.CharField())
+    eliminated_on_points = serializers.ListField(child=serializers.CharField())
+    disqualified_by_gate = serializers.ListField(child=serializers.CharField())
+    next_phase = serializers.SerializerMethodField()
+    table = serializers.SerializerMethodField()
+
+    def get_next_phase(self, obj) -> str | None:
+        return obj.next_phase.code if obj.next_phase else None
+
+    @extend_schema_field(OpenApiTypes.ANY)
+    def get_table(self, obj) -> list:
+        return obj.table.as_rows()
+
+
+class TransitionPreviewSerializer(serializers.Serializer):
+    phase = serializers.CharField(source="check.phase.code")
+    transition = serializers.CharField(source="check.transition.value")
+    from_status = serializers.CharField(source="check.transition.from_status")
+    to_status = serializers.CharField(source="check.transition.to_status")
+    allowed = serializers.BooleanField(source="check.allowed")
+    changes = serializers.ListField(source="check.changes", child=serializers.CharField())
+    blockers = TransitionBlockerSerializer(source="check.blockers", many=True)
+    warnings = serializers.ListField(source="check.warnings", child=serializers.CharField())
+    readiness = ReadinessSerializer()
+    outcomes = FinalizeOutcomesSerializer(
+        source="finalize", allow_null=True, help_text="finalize only: who advances, who leaves, the table"
+    )
+
+
+class TransitionPreviewQuerySerializer(serializers.Serializer):
+    transition = serializers.ChoiceField(choices=[t.value for t in Transition])
 
 
 # --- input -------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -34,6 +34,7 @@ from evaluations.models import (
     RubricCriterion,
     RubricGate,
 )
+from evaluations.readiness import phase_readiness
 from evaluations.selectors import (
     assignment_list_visible_to,
     phase_list,
@@ -43,6 +44,17 @@ from evaluations.selectors import (
     standings_tables_visible_to,
 )
 from evaluations.services import ScoreInput
+
+# The one answer of every transition (open, begin-evaluation, finalize) that is refused for the state of
+# the phase rather than for the request.
+TRANSITION_REFUSED = OpenApiResponse(
+    description=(
+        "The transition was refused: the phase is not in the status it starts from (code transition_state; "
+        "also the loser of two concurrent transitions of the phase), or it is blocked (code "
+        "transition_blocked: e.g. no participants, weights not adding up to 100, a team not ranked). "
+        "detail and errors give every reason, as GET transition-preview lists them."
+    )
+)
 
 
 class PhaseViewSet(PhaseSetupActions, PhaseDeadlinesMixin, viewsets.ReadOnlyModelViewSet):
@@ -76,17 +88,40 @@ class PhaseViewSet(PhaseSetupActions, PhaseDeadlinesMixin, viewsets.ReadOnlyMode
         service(phase=phase, actor=self.request.user, **kwargs)
         return Response(self.get_serializer(self.get_queryset().get(pk=phase.pk)).data)
 
-    @extend_schema(request=None, responses={200: s.PhaseSerializer})
+    @extend_schema(request=None, responses={200: s.PhaseSerializer, 409: TRANSITION_REFUSED})
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
-        """Open the phase for uploads and scoring (draft → open)."""
+        """Open the phase for uploads and scoring (draft → open); transition-preview says what blocks it."""
         return self._run(services.phase_open)
 
-    @extend_schema(request=None, responses={200: s.PhaseSerializer})
+    @extend_schema(request=None, responses={200: s.PhaseSerializer, 409: TRANSITION_REFUSED})
     @action(detail=True, methods=["post"], url_path="begin-evaluation")
     def begin_evaluation(self, request, pk=None):
         """Close uploads and freeze weights (open → evaluating)."""
         return self._run(services.phase_begin_evaluation)
+
+    @extend_schema(request=None, responses={200: s.ReadinessSerializer})
+    @action(detail=True, methods=["get"])
+    def readiness(self, request, pk=None):
+        """Per participant, each required input (results, score sheets, panel results, gate decisions):
+        whether it is in, and the page where a missing one is entered."""
+        return Response(s.ReadinessSerializer(phase_readiness(phase=self.get_object())).data)
+
+    @extend_schema(
+        request=None,
+        parameters=[s.TransitionPreviewQuerySerializer],
+        responses={200: s.TransitionPreviewSerializer},
+    )
+    @action(detail=True, methods=["get"], url_path="transition-preview")
+    def transition_preview(self, request, pk=None):
+        """What a transition (open, begin-evaluation, finalize) would change now, what blocks it (the
+        reasons its POST would be refused with) and what warns, with the readiness grid."""
+        query = s.TransitionPreviewQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        preview = services.phase_transition_preview(
+            phase=self.get_object(), transition=services.Transition(query.validated_data["transition"])
+        )
+        return Response(s.TransitionPreviewSerializer(preview).data)
 
     @extend_schema(request=s.WeightsInputSerializer, responses={200: s.PhaseSerializer})
     @action(detail=True, methods=["post"])
@@ -115,7 +150,7 @@ class PhaseViewSet(PhaseSetupActions, PhaseDeadlinesMixin, viewsets.ReadOnlyMode
             }
         )
 
-    @extend_schema(request=None, responses={200: s.StandingsSnapshotSerializer})
+    @extend_schema(request=None, responses={200: s.StandingsSnapshotSerializer, 409: TRANSITION_REFUSED})
     @action(detail=True, methods=["post"])
     def finalize(self, request, pk=None):
         """Make the outcome official: departures, allocation freezes, next phase's teams; read-only after."""
@@ -127,8 +162,10 @@ class PhaseViewSet(PhaseSetupActions, PhaseDeadlinesMixin, viewsets.ReadOnlyMode
         return READERS if self.action == "what_if" else STAFF
 
     def get_read_roles(self):
-        # The preview shows the working (unpublished) table.
-        return READERS if self.action == "finalize_preview" else ALL_ROLES
+        # The previews show the working (unpublished) table and every team's missing inputs.
+        return (
+            READERS if self.action in ("finalize_preview", "transition_preview", "readiness") else ALL_ROLES
+        )
 
     @extend_schema(request=s.WhatIfInputSerializer, responses={200: dict})
     @action(detail=True, methods=["post"], url_path="what-if")

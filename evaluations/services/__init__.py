@@ -6,13 +6,19 @@ from evaluations.services.deadlines import (
     deadline_extension_revoke,
     phase_deadlines_set,
 )
+from evaluations.services.lifecycle import (
+    Transition,
+    TransitionCheck,
+    phase_begin_evaluation,
+    phase_open,
+    phase_transition_check,
+    transition_next,
+)
 from evaluations.services.recompute import RecomputeResult, RecomputeStatus, standings_recompute
 from evaluations.services.rubric import (
     gate_result_record,
     panel_result_record,
-    phase_begin_evaluation,
     phase_benchmark_add,
-    phase_open,
     phase_participant_add,
     rubric_component_create,
     rubric_criterion_create,
@@ -52,6 +58,7 @@ from evaluations.services.standings import (
     phase_finalize_preview,
     standings_what_if,
 )
+from evaluations.services.transition_preview import TransitionPreview, phase_transition_preview
 
 __all__ = [
     "FinalizePreview",
@@ -60,6 +67,9 @@ __all__ = [
     "RecomputeResult",
     "RecomputeStatus",
     "ScoreInput",
+    "Transition",
+    "TransitionCheck",
+    "TransitionPreview",
     "WhatIf",
     "deadline_extension_grant",
     "deadline_extension_revoke",
@@ -82,6 +92,8 @@ __all__ = [
     "phase_setup_values",
     "phase_update",
     "reference_score_set",
+    "phase_transition_check",
+    "phase_transition_preview",
     "result_upload_create",
     "rubric_component_create",
     "rubric_component_delete",
@@ -99,4 +111,5 @@ __all__ = [
     "standings_recompute",
     "standings_what_if",
     "target_model_set",
+    "transition_next",
 ]

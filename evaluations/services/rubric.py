@@ -1,5 +1,6 @@
-"""Writes for a phase's set-up and staff-entered inputs: status changes, rubric, benchmark set, target
-models, participants, gate decisions and panel results. All are ministry-staff actions."""
+"""Writes for a phase's set-up and staff-entered inputs: rubric, benchmark set, target models,
+participants, gate decisions and panel results. All are ministry-staff actions (status changes:
+evaluations.services.lifecycle)."""
 
 from __future__ import annotations
 
@@ -36,58 +37,6 @@ from evaluations.services._common import (
 )
 
 CREATE, UPDATE = AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE
-
-
-def _weights_total(phase: Phase) -> Decimal:
-    return sum(RubricComponent.objects.filter(phase=phase).values_list("weight", flat=True), Decimal(0))
-
-
-@transaction.atomic
-def phase_open(*, phase: Phase, actor) -> Phase:
-    """Draft → open: uploads and scoring start. Side effects: Phase.status; audit event."""
-    require_staff(actor)
-    locked = phase_lock(phase, allowed=(Phase.Status.DRAFT,), action=_("opening the phase"))
-    before = snapshot(locked, ["status"])
-    locked.status = Phase.Status.OPEN
-    locked.save(update_fields=["status"])
-    audit_record(
-        actor=actor,
-        action=UPDATE,
-        extra={"event": "phase_open"},
-        target=locked,
-        before=before,
-        after=snapshot(locked, ["status"]),
-    )
-    return locked
-
-
-@transaction.atomic
-def phase_begin_evaluation(*, phase: Phase, actor) -> Phase:
-    """Open → evaluating: uploads close and the rubric weights freeze (they must add up to 100).
-
-    Side effects: Phase.status; audit event.
-    """
-    require_staff(actor)
-    locked = phase_lock(phase, allowed=(Phase.Status.OPEN,), action=_("starting the evaluation"))
-    total = _weights_total(locked)
-    if total != 100:
-        raise ValidationError(
-            _("The rubric weights add up to %(total)s, not 100; fix them before evaluating.")
-            % {"total": total},
-            code="weights_total",
-        )
-    before = snapshot(locked, ["status"])
-    locked.status = Phase.Status.EVALUATING
-    locked.save(update_fields=["status"])
-    audit_record(
-        actor=actor,
-        action=UPDATE,
-        extra={"event": "phase_begin_evaluation"},
-        target=locked,
-        before=before,
-        after=snapshot(locked, ["status"]),
-    )
-    return locked
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -22,7 +22,13 @@ from consortia.services import consortium_mark_departed
 from evaluations import standings as pure
 from evaluations.models import EvaluatorAssignment, Phase, PhaseParticipant, StandingsSnapshot
 from evaluations.selectors import missing_item_text, standings_inputs
-from evaluations.services._common import phase_lock, require_staff, standings_inputs_changed
+from evaluations.services._common import require_staff, standings_inputs_changed
+from evaluations.services.lifecycle import (
+    Transition,
+    TransitionCheck,
+    phase_lock_for_transition,
+    phase_transition_check,
+)
 from evaluations.services.recompute import RecomputeStatus, lock_phase_standings, snapshot_write
 
 
@@ -35,11 +41,15 @@ class FinalizePreview:
     disqualified_by_gate: list[str]
     not_ranked: list[tuple[str, list[str]]]
     next_phase: Phase | None
-    problems: list[str]
+    check: TransitionCheck
+
+    @property
+    def problems(self) -> list[str]:
+        return self.check.problems
 
     @property
     def can_finalize(self) -> bool:
-        return not self.problems
+        return self.check.allowed
 
 
 def _next_phase(phase: Phase) -> Phase | None:
@@ -50,24 +60,6 @@ def _next_phase(phase: Phase) -> Phase | None:
         later.filter(follows=phase).order_by("order").first()
         or later.filter(order__gt=phase.order, follows__isnull=True).order_by("order").first()
     )
-
-
-def _problems(phase: Phase, rows: Sequence[pure.Row]) -> list[str]:
-    problems = []
-    if phase.status != Phase.Status.EVALUATING:
-        problems.append(
-            _("Only a phase that is evaluating can be finalized; %(phase)s is %(status)s.")
-            % {"phase": phase, "status": phase.get_status_display()}
-        )
-    for row in rows:
-        if row.outcome == pure.Outcome.NOT_RANKED:
-            problems.append(
-                _("%(team)s is not ranked: %(missing)s.")
-                % {"team": row.label, "missing": "; ".join(missing_item_text(m) for m in row.missing)}
-            )
-    if not rows:
-        problems.append(_("The phase has no participants."))
-    return problems
 
 
 def phase_finalize_preview(*, phase: Phase) -> FinalizePreview:
@@ -86,7 +78,7 @@ def phase_finalize_preview(*, phase: Phase) -> FinalizePreview:
             if r.outcome == pure.Outcome.NOT_RANKED
         ],
         next_phase=_next_phase(phase),
-        problems=_problems(phase, table.rows),
+        check=phase_transition_check(phase=phase, transition=Transition.FINALIZE, rows=table.rows),
     )
 
 
@@ -106,21 +98,21 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
     freeze their budget allocations (budget.services.allocations_freeze_for_elimination); enter the
     advancing teams into the next phase; set the phase finalized (read-only from then on). Refused
     while any team is not ranked.
-    Side effects: the rows above; an audit event.
+    Checks: staff; the phase's row lock (evaluating), then phase_transition_check on the rows made
+    official. Side effects: the rows above; an audit event.
     """
     require_staff(actor)
     started = time.monotonic()
-    locked = phase_lock(phase, allowed=(Phase.Status.EVALUATING,), action=_("finalizing"))
+    locked = phase_lock_for_transition(phase, Transition.FINALIZE)
     lock_phase_standings(locked.pk, wait=True)
     result = snapshot_write(locked, trigger=f"finalize by {actor.get_username()}", started=started)
     snapshot = result.snapshot
     if snapshot is None or result.status not in (RecomputeStatus.WRITTEN, RecomputeStatus.CURRENT):
         raise ValidationError(_("The standings changed while finalizing; try again."), code="superseded")
-    # The participants' official outcomes are read from the very table made official, not recomputed.
+    # The participants' official outcomes are read from the very table made official, not recomputed;
+    # the check runs on those rows, so the refusal is the preview's.
     rows = snapshot.rows()
-    problems = _problems(locked, rows)
-    if problems:
-        raise ValidationError(problems, code="not_ready")
+    phase_transition_check(phase=locked, transition=Transition.FINALIZE, rows=rows).refuse_if_blocked()
     StandingsSnapshot.objects.filter(pk=snapshot.pk).update(is_official=True)
     snapshot.is_official = True
     effective_on: dt.date = locked.result_on or timezone.localdate()

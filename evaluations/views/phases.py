@@ -1,4 +1,5 @@
-"""Phase list, phase page (rubric, benchmark set, standings), finalize confirmation and what-if."""
+"""Phase list, phase page (rubric, benchmark set, standings), transition previews (open, begin
+evaluation, finalize) with their confirmation, and what-if."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from evaluations.forms import WhatIfForm
 from evaluations.models import Phase
 from evaluations.permissions import can_manage_phase, can_run_what_if, can_view_standings
 from evaluations.selectors import phase_list, standings_view
+from evaluations.services import Transition
 from evaluations.ui_selectors import phase_detail_for_ui
 from evaluations.views._display import display_rows, outcome_label
 
@@ -73,6 +75,8 @@ def phase_detail_view(request, pk: int):
         "phase": phase,
         "can_manage": can_manage_phase(request.user) and not phase.is_finalized,
         "can_set_up": can_manage_phase(request.user),
+        # Staff see the one transition that can follow the phase's status, linked to its preview.
+        "next_transition": services.transition_next(phase=phase) if can_manage_phase(request.user) else None,
         "can_what_if": can_run_what_if(request.user),
         "can_view_standings": can_view_standings(request.user, phase=phase),
         # A member sees the deadline their team faces (its extension when later); only read when it matters.
@@ -86,10 +90,35 @@ def phase_detail_view(request, pk: int):
     return render(request, "evaluations/phase_detail.html", context)
 
 
+# The service that performs each transition (the page and the API call the same ones).
+_TRANSITION_SERVICES = {
+    Transition.OPEN: services.phase_open,
+    Transition.BEGIN_EVALUATION: services.phase_begin_evaluation,
+    Transition.FINALIZE: services.phase_finalize,
+}
+
+
+def _transition_done_message(transition: Transition, phase: Phase) -> str:
+    texts = {
+        Transition.OPEN: _("%(phase)s is open: members can upload results and evaluators can score."),
+        Transition.BEGIN_EVALUATION: _(
+            "The evaluation of %(phase)s has begun: uploads are closed and the weights are frozen."
+        ),
+        Transition.FINALIZE: _("%(phase)s is finalized; its standings are now official."),
+    }
+    return texts[transition] % {"phase": phase}
+
+
 @require_http_methods(["GET", "POST"])
 @roles_required(STAFF)
-def phase_finalize_view(request, pk: int):
-    detail = _detail_or_404(pk)
+def phase_transition_view(request, pk: str, transition: str):
+    """The preview of one transition (what changes, what blocks it, the readiness grid) and its POST
+    confirmation. The service refuses with the very blockers the preview lists."""
+    try:
+        step = Transition(transition)
+    except ValueError:
+        raise Http404 from None
+    detail = _detail_or_404(int(pk))
     phase = detail.phase
     if phase.is_finalized:
         messages.info(request, _("%(phase)s is already finalized.") % {"phase": phase})
@@ -97,17 +126,32 @@ def phase_finalize_view(request, pk: int):
     errors: list[str] = []
     if request.method == "POST":
         try:
-            services.phase_finalize(phase=phase, actor=request.user)
+            _TRANSITION_SERVICES[step](phase=phase, actor=request.user)
         except PermissionDenied:
             raise
         except ValidationError as exc:
             errors = exc.messages
         else:
-            messages.success(
-                request, _("%(phase)s is finalized; its standings are now official.") % {"phase": phase}
-            )
+            messages.success(request, _transition_done_message(step, phase))
             return redirect("evaluations:phase", pk=phase.pk)
-    preview = services.phase_finalize_preview(phase=phase)
+        detail = _detail_or_404(int(pk))
+        phase = detail.phase
+    preview = services.phase_transition_preview(phase=phase, transition=step)
+    context = {
+        "detail": detail,
+        "phase": phase,
+        "transition": step,
+        "check": preview.check,
+        "readiness": preview.readiness,
+        "errors": errors,
+    }
+    if preview.finalize is not None:
+        context.update(_finalize_context(request, detail, preview.finalize))
+    return render(request, "evaluations/phase_transition.html", context)
+
+
+def _finalize_context(request, detail, preview: services.FinalizePreview) -> dict:
+    """The outcomes finalizing would record and the allocations it would freeze."""
     names = detail.team_names
     leaving = preview.eliminated_on_points + preview.disqualified_by_gate
     frozen = list(
@@ -115,21 +159,14 @@ def phase_finalize_view(request, pk: int):
         .filter(consortium__code__in=leaving, status=Allocation.Status.ACTIVE)
         .order_by("consortium__code", "line__code", "period_start")
     )
-    return render(
-        request,
-        "evaluations/phase_finalize.html",
-        {
-            "detail": detail,
-            "phase": phase,
-            "preview": preview,
-            "advancing": [names.get(code, code) for code in preview.advancing],
-            "eliminated": [names.get(code, code) for code in preview.eliminated_on_points],
-            "disqualified": [names.get(code, code) for code in preview.disqualified_by_gate],
-            "table": _standings_context(detail, preview.table.rows),
-            "frozen": frozen,
-            "errors": errors,
-        },
-    )
+    return {
+        "preview": preview,
+        "advancing": [names.get(code, code) for code in preview.advancing],
+        "eliminated": [names.get(code, code) for code in preview.eliminated_on_points],
+        "disqualified": [names.get(code, code) for code in preview.disqualified_by_gate],
+        "table": _standings_context(detail, preview.table.rows),
+        "frozen": frozen,
+    }
 
 
 @require_GET

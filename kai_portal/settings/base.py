@@ -244,6 +244,8 @@ SPECTACULAR_SETTINGS = {
         # enum keeps the name it had before users came to the API.
         "PortalRoleEnum": "common.roles.Role",
         "RoleEnum": "consortia.models.Partnership.Role",
+        # The kind of a phase's required input in its readiness grid (results, sheets, panel, gate).
+        "ReadinessInputKindEnum": "evaluations.api.serializers.READINESS_INPUT_KINDS",
     },
 }
 

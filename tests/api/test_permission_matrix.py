@@ -190,6 +190,37 @@ def test_put_action_role_matrix(template, allowed, api_as):
     assert failures == []
 
 
+# Read-only actions on one object: (URL template, who may GET). The others get 403 (anonymous 401/403).
+GET_ACTIONS = [
+    ("/api/v1/phases/{phase}/finalize-preview/", READERS),
+    ("/api/v1/phases/{phase}/readiness/", READERS),
+    ("/api/v1/phases/{phase}/transition-preview/?transition=open", READERS),
+    ("/api/v1/phases/{phase}/transition-preview/?transition=begin-evaluation", READERS),
+    ("/api/v1/phases/{phase}/transition-preview/?transition=finalize", READERS),
+]
+
+
+@pytest.mark.parametrize(("template", "allowed"), GET_ACTIONS, ids=[a[0] for a in GET_ACTIONS])
+def test_get_action_role_matrix(template, allowed, api_as):
+    from evaluations.models import Phase
+
+    url = template.format(phase=Phase.objects.get(code="P2").pk)
+    failures: list[str] = []
+    for role in ROLES:
+        client = api_as(role)
+        response = client.get(url)
+        if _expected_ok(role, allowed):
+            if response.status_code != 200:
+                failures.append(f"{role.value} GET {url} -> {response.status_code}")
+        else:
+            _check(failures, role, "get", url, response, allowed)
+        # Nobody writes through a preview: staff (the phase's writers) get 405, the others are refused first.
+        posted = client.post(url, {}, format="json").status_code
+        if posted != (405 if role == Role.MINISTRY_STAFF else 403) and not (role is None and posted == 401):
+            failures.append(f"{role.value if role else 'anonymous'} POST {url} -> {posted}")
+    assert failures == []
+
+
 def test_get_only_actions_are_scoped(api_as):
     from evaluations.models import Phase
 

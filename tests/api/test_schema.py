@@ -46,3 +46,20 @@ def test_schema_documents_the_error_shape_on_every_operation(schema):
     upload = schema["paths"]["/api/v1/result-uploads/"]["post"]["responses"]
     assert upload["400"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
     assert "409" in schema["paths"]["/api/v1/score-sheets/{id}/"]["put"]["responses"]
+
+
+@pytest.mark.parametrize("action", ["open", "begin-evaluation", "finalize"])
+def test_schema_documents_the_transitions_409(schema, action):
+    responses = schema["paths"][f"/api/v1/phases/{{id}}/{action}/"]["post"]["responses"]
+    assert responses["409"]["description"].startswith("The transition was refused")
+    assert responses["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_schema_documents_readiness_and_the_transition_preview(schema):
+    preview = schema["paths"]["/api/v1/phases/{id}/transition-preview/"]["get"]
+    transition = next(p for p in preview["parameters"] if p["name"] == "transition")
+    assert (transition["required"], transition["schema"]["enum"]) == (
+        True,
+        ["open", "begin-evaluation", "finalize"],
+    )
+    assert "200" in schema["paths"]["/api/v1/phases/{id}/readiness/"]["get"]["responses"]

@@ -76,6 +76,7 @@ def test_rubric_changes_need_staff(p2, make_evaluator):
 
 def test_rubric_build_up_on_a_draft_phase(kai_program, staff):
     p3 = Phase.objects.get(code="P3")
+    services.phase_participant_add(phase=p3, consortium=team("LG"), actor=staff)  # opening needs a team
     bench = services.rubric_component_create(
         phase=p3, key="benchmark", name="B", weight=D(60), source="benchmarks", actor=staff
     )

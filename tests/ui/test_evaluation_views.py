@@ -137,7 +137,9 @@ def test_phase_list_filters_with_the_api_filterset(as_role, english):
     assert '<a href="#filter-status">Status: Select a valid choice. bogus is not one' in refused
 
 
-@pytest.mark.parametrize("suffix", ["assignments/", "gates/", "panel/", "finalize/"])
+@pytest.mark.parametrize(
+    "suffix", ["assignments/", "gates/", "panel/", "open/", "begin-evaluation/", "finalize/"]
+)
 @pytest.mark.parametrize("role", [Role.CONSORTIUM_MEMBER, Role.EVALUATOR, Role.AUDITOR])
 def test_staff_forms_refuse_other_roles(as_role, english, role, suffix):
     kwargs = {"organization": "LG AI Research", "consortium": "LG"} if role == Role.CONSORTIUM_MEMBER else {}
