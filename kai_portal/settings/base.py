@@ -246,6 +246,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "consortia.models.Partnership.Role",
         # The kind of a phase's required input in its readiness grid (results, sheets, panel, gate).
         "ReadinessInputKindEnum": "evaluations.api.serializers.READINESS_INPUT_KINDS",
+        "OrganizationKindEnum": "consortia.models.Organization.Kind",
     },
 }
 
