@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound
@@ -8,6 +11,18 @@ from rest_framework.response import Response
 from common.api.permissions import RolePermission
 from common.roles import READERS
 from portal.dashboard import dashboard_summary
+
+
+def _kst(value):
+    """Every date-time as the API writes it everywhere: ISO 8601 with the KST offset, never ``Z`` (README,
+    time zone rule). The summary is built from stored UTC values, which the JSON encoder would write as Z."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    if isinstance(value, dict):
+        return {key: _kst(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_kst(item) for item in value]
+    return value
 
 
 @extend_schema(
@@ -26,7 +41,7 @@ def dashboard_summary_view(request):
     summary = dashboard_summary()
     if summary is None:
         raise NotFound("No program is loaded.")
-    return Response(summary)
+    return Response(_kst(summary))
 
 
 dashboard_summary_view.cls.read_roles = READERS
