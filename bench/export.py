@@ -137,8 +137,11 @@ def copy_rows_per_second() -> tuple[float, int]:
 
     from common.exports import export_specs
 
+    from django.contrib.auth import get_user_model
+
     spec = export_specs()["results"]
-    qs = spec.queryset(None).values_list(*(c.source for c in spec.columns))
+    auditor = get_user_model().objects.get(username="bench_auditor")  # what the endpoint's user sees
+    qs = spec.queryset(auditor).values_list(*(c.source for c in spec.columns))
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cur:
         inner = cur.mogrify(sql, params).decode()
@@ -173,7 +176,7 @@ def main() -> None:
     )
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv/bin/gunicorn"),
+            str(Path(sys.executable).parent / "gunicorn"),  # the venv running this script
             "kai_portal.wsgi:application",
             "--bind",
             f"127.0.0.1:{PORT}",
