@@ -133,12 +133,14 @@ def seed() -> str:
 
 def copy_rows_per_second() -> tuple[float, int]:
     """COPY of the same query the export runs (same joins, same columns, same order)."""
+    from django.contrib.auth import get_user_model
     from django.db import connection
 
     from common.exports import export_specs
 
     spec = export_specs()["results"]
-    qs = spec.queryset(None).values_list(*(c.source for c in spec.columns))
+    auditor = get_user_model().objects.get(username="bench_auditor")  # what the endpoint's user sees
+    qs = spec.queryset(auditor).values_list(*(c.source for c in spec.columns))
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cur:
         inner = cur.mogrify(sql, params).decode()
@@ -173,7 +175,7 @@ def main() -> None:
     )
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv/bin/gunicorn"),
+            str(Path(sys.executable).parent / "gunicorn"),  # the venv running this script
             "kai_portal.wsgi:application",
             "--bind",
             f"127.0.0.1:{PORT}",
@@ -190,7 +192,7 @@ def main() -> None:
     try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/ping", timeout=1)
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/ping/", timeout=1)
                 break
             except OSError:
                 time.sleep(0.2)

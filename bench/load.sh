@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load bench: gunicorn (2 workers, DEBUG off) on loopback with PostgreSQL and Redis, driven by wrk for a
-# bounded time per endpoint. Prints requests/s and p50/p99 latency for each endpoint next to /api/v1/ping
+# bounded time per endpoint. Prints requests/s and p50/p99 latency for each endpoint next to /api/v1/ping/
 # (the framework's ceiling on this machine: the same token check and throttle, no view work), then the
 # dashboard's share of ping's requests/s against the target (>= 50 %, p99 < 100 ms). The "% ping" column is
 # each endpoint's share of ping's requests/s (target for every API list: >= 50 %). Targets only 127.0.0.1.
@@ -50,9 +50,9 @@ print(api_token_create(user=u, name='bench')[1])
 "$(dirname "$PY")/gunicorn" kai_portal.wsgi:application --bind 127.0.0.1:$PORT --workers 2 --log-level warning &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null' EXIT
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/api/v1/ping" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/api/v1/ping/" >/dev/null && break; sleep 0.2; done
 
-ENDPOINTS=(${ENDPOINTS:-/api/v1/ping /api/v1/dashboard/summary/ /api/v1/standings/ /api/v1/consortia/})
+ENDPOINTS=(${ENDPOINTS:-/api/v1/ping/ /api/v1/dashboard/summary/ /api/v1/standings/ /api/v1/consortia/})
 printf "\n%-32s %12s %8s %10s %10s %8s\n" "endpoint" "requests/s" "% ping" "p50 ms" "p99 ms" "errors"
 for path in "${ENDPOINTS[@]}"; do
   status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Token $TOKEN" "http://127.0.0.1:$PORT$path")
@@ -64,7 +64,7 @@ for path in "${ENDPOINTS[@]}"; do
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx|Socket errors/ {s=s $0 "; "} END {print (s==""?"0":s)}' <<<"$out")
   to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); printf "%.2f", v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); printf "%.2f", v } else { sub(/s$/,"",v); printf "%.2f", v*1000 } }'; }
-  [ "$path" = /api/v1/ping ] && PING_RPS=$rps
+  [ "$path" = /api/v1/ping/ ] && PING_RPS=$rps
   share=$(awk -v r="$rps" -v p="${PING_RPS:-}" 'BEGIN { if (p > 0) printf "%.1f", 100 * r / p; else print "-" }')
   printf "%-32s %12s %8s %10s %10s %8s\n" "$path" "$rps" "$share" "$(to_ms "$p50")" "$(to_ms "$p99")" "$errors"
   case "$path" in

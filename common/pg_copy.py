@@ -3,8 +3,8 @@
 Python then only moves bytes: a producer thread runs COPY on the request's own connection (so it sees
 exactly what the request sees, inside tests too) and hands ~256 KB blocks to the response generator
 through a bounded queue, which caps memory whatever the row count. Cells are written exactly as the
-Python path writes them: formula triggers neutralised, booleans true/false, times ISO 8601 in the
-portal's time zone.
+Python path writes them: formula triggers neutralised, empty text as an empty cell, booleans true/false,
+times ISO 8601 with the portal's time zone's offset (+09:00).
 """
 
 from __future__ import annotations
@@ -29,18 +29,14 @@ class _Cancelled(Exception):
 
 
 def copy_supported(qs: QuerySet, columns) -> bool:
-    return (
-        qs.db == "default"
-        and connection.vendor == "postgresql"
-        and all(c.kind in ("text", "number", "bool", "datetime", "date") for c in columns)
-    )
+    return qs.db == "default" and connection.vendor == "postgresql" and all(c.kind != "json" for c in columns)
 
 
 def _column_sql(alias: str, kind: str) -> str:
     if kind == "text":
         return (
             f"CASE WHEN left({alias}::text, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') "
-            f"THEN '''' || {alias}::text ELSE {alias}::text END"
+            f"THEN '''' || {alias}::text ELSE NULLIF({alias}::text, '') END"
         )
     if kind == "bool":
         return f"CASE WHEN {alias} IS NULL THEN NULL WHEN {alias} THEN 'true' ELSE 'false' END"

@@ -3,12 +3,10 @@ standings table."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from common.exports import ExportColumn, ExportRows, ExportSpec, export_register
+from common.exports import ExportColumn, ExportParam, ExportRows, ExportSpec, export_register
 from common.roles import READERS
 from consortia.models import Consortium
 from evaluations.filters import CriterionScoreFilterSet, ResultRowFilterSet
@@ -20,19 +18,19 @@ export_register(
         name="results",
         title=_("Benchmark results"),
         columns=(
-            ExportColumn("phase", "upload__phase__code"),
-            ExportColumn("consortium", "upload__consortium__code"),
-            ExportColumn("benchmark", "benchmark__code"),
-            ExportColumn("score", "score", kind="number"),
-            ExportColumn("model_version", "model_version"),
-            ExportColumn("notes", "notes"),
-            ExportColumn("source_row", "source_row", kind="number"),
-            ExportColumn("upload_id", "upload_id", kind="number"),
-            ExportColumn("file", "upload__display_name"),
-            ExportColumn("sha256", "upload__sha256"),
-            ExportColumn("uploaded_at", "upload__uploaded_at", kind="datetime"),
-            ExportColumn("uploaded_by", "upload__uploaded_by__username"),
-            ExportColumn("current", "upload__is_current", kind="bool"),
+            ExportColumn("phase", "upload__phase__code", label=_("Phase")),
+            ExportColumn("consortium", "upload__consortium__code", label=_("Consortium")),
+            ExportColumn("benchmark", "benchmark__code", label=_("benchmark")),
+            ExportColumn("score", "score", kind="number", label=_("score")),
+            ExportColumn("model_version", "model_version", label=_("model version")),
+            ExportColumn("notes", "notes", label=_("notes")),
+            ExportColumn("source_row", "source_row", kind="int", label=_("row in file")),
+            ExportColumn("upload_id", "upload_id", kind="int", label=_("Upload id")),
+            ExportColumn("file", "upload__display_name", label=_("file name")),
+            ExportColumn("sha256", "upload__sha256", label=_("SHA-256")),
+            ExportColumn("uploaded_at", "upload__uploaded_at", kind="datetime", label=_("uploaded at")),
+            ExportColumn("uploaded_by", "upload__uploaded_by__username", label=_("Uploaded by")),
+            ExportColumn("current", "upload__is_current", kind="bool", label=_("Current")),
         ),
         queryset=lambda user: ResultRow.objects.visible_to(user).order_by("id"),
         filterset_class=ResultRowFilterSet,
@@ -46,17 +44,17 @@ export_register(
         name="evaluation-detail",
         title=_("Evaluation detail (criterion scores)"),
         columns=(
-            ExportColumn("phase", "sheet__assignment__phase__code"),
-            ExportColumn("consortium", "sheet__assignment__consortium__code"),
-            ExportColumn("evaluator", "sheet__assignment__evaluator__username"),
-            ExportColumn("sheet_status", "sheet__status"),
-            ExportColumn("sheet_version", "sheet__version", kind="number"),
-            ExportColumn("submitted_at", "sheet__submitted_at", kind="datetime"),
-            ExportColumn("component", "criterion__component__key"),
-            ExportColumn("criterion", "criterion__key"),
-            ExportColumn("max_points", "criterion__max_points", kind="number"),
-            ExportColumn("points", "points", kind="number"),
-            ExportColumn("comment", "comment"),
+            ExportColumn("phase", "sheet__assignment__phase__code", label=_("Phase")),
+            ExportColumn("consortium", "sheet__assignment__consortium__code", label=_("Consortium")),
+            ExportColumn("evaluator", "sheet__assignment__evaluator__username", label=_("Evaluator")),
+            ExportColumn("sheet_status", "sheet__status", label=_("Sheet status")),
+            ExportColumn("sheet_version", "sheet__version", kind="int", label=_("Sheet version")),
+            ExportColumn("submitted_at", "sheet__submitted_at", kind="datetime", label=_("submitted at")),
+            ExportColumn("component", "criterion__component__key", label=_("Component")),
+            ExportColumn("criterion", "criterion__key", label=_("Criterion")),
+            ExportColumn("max_points", "criterion__max_points", kind="points", label=_("maximum points")),
+            ExportColumn("points", "points", kind="points", label=_("Points")),
+            ExportColumn("comment", "comment", label=_("Comment")),
         ),
         queryset=lambda user: CriterionScore.objects.visible_to(user).order_by("id"),
         filterset_class=CriterionScoreFilterSet,
@@ -66,39 +64,51 @@ export_register(
 
 
 # The standings export: these columns, with one column per rubric component (its points, named by its
-# key) after "name" and one per gate (pass, fail or missing) at the end, so the fixed columns keep their
-# places for a given rubric.
-_STANDINGS_LEAD = ("phase", "rank", "consortium", "name")
+# key, labelled with its name) after "name" and one per gate (pass, fail or missing) at the end, so the fixed
+# columns keep their places for a given rubric and a phase with several gates needs no splitting.
+_STANDINGS_LEAD = (
+    ExportColumn("phase", "phase", label=_("Phase")),
+    ExportColumn("rank", "rank", kind="int", label=_("Rank")),
+    ExportColumn("consortium", "consortium", label=_("Consortium")),
+    ExportColumn("name", "name", label=_("Name")),
+)
 _STANDINGS_TAIL = (
-    "components",
-    "total",
-    "frontier_ratio",
-    "meets_frontier_threshold",
-    "gates",
-    "outcome",
-    "snapshot_id",
-    "generation",
-    "is_official",
-    "computed_at",
+    ExportColumn("total", "total", kind="points", label=_("Total")),
+    ExportColumn("frontier_ratio", "frontier_ratio", kind="number", label=_("Frontier ratio")),
+    ExportColumn(
+        "meets_frontier_threshold",
+        "meets_frontier_threshold",
+        kind="bool",
+        label=_("Meets frontier threshold"),
+    ),
+    ExportColumn("outcome", "outcome", label=_("Outcome")),
+    ExportColumn("snapshot_id", "snapshot_id", kind="int", label=_("Snapshot id")),
+    ExportColumn("generation", "generation", kind="int", label=_("inputs generation")),
+    ExportColumn("is_official", "is_official", kind="bool", label=_("Official")),
+    ExportColumn("computed_at", "computed_at", kind="datetime", label=_("computed at")),
+    ExportColumn("inputs_hash", "inputs_hash", label=_("inputs hash")),
 )
 
 
-def _standings_columns(component_keys: list[str], gate_keys: list[str]) -> tuple[ExportColumn, ...]:
-    fixed = {*_STANDINGS_LEAD, *_STANDINGS_TAIL}
+def _standings_columns(
+    components: list[tuple[str, str]], gates: list[tuple[str, str]]
+) -> tuple[ExportColumn, ...]:
+    """The columns for a rubric given as (key, name) pairs of its components and of its gates."""
+    fixed = {c.header for c in (*_STANDINGS_LEAD, *_STANDINGS_TAIL)}
     # A component key that is also a fixed column's name is prefixed, so no two columns share a header.
-    components = [key if key not in fixed else f"component:{key}" for key in component_keys]
-    gates = [f"gate:{key}" for key in gate_keys]
-    return tuple(
-        ExportColumn(header, header) for header in (*_STANDINGS_LEAD, *components, *_STANDINGS_TAIL, *gates)
-    )
+    point_columns = [
+        ExportColumn(key if key not in fixed else f"component:{key}", key, kind="points", label=name)
+        for key, name in components
+    ]
+    gate_columns = [ExportColumn(f"gate:{key}", key, label=name) for key, name in gates]
+    return (*_STANDINGS_LEAD, *point_columns, *_STANDINGS_TAIL, *gate_columns)
 
 
 def _gate_text(passed: bool | None) -> str:
     return "missing" if passed is None else ("pass" if passed else "fail")
 
 
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+STANDINGS_PHASE = ExportParam("phase", "the phase code, e.g. P1 (required)", required=True)
 
 
 def _standings_rows(user, params) -> ExportRows:
@@ -110,10 +120,10 @@ def _standings_rows(user, params) -> ExportRows:
     if snapshot is None:
         raise ValidationError({"phase": [_("No standings for phase %(code)s.") % {"code": code}]})
     phase = snapshot.phase
-    component_keys = list(
-        RubricComponent.objects.filter(phase=phase).order_by("order", "key").values_list("key", flat=True)
+    components = list(
+        RubricComponent.objects.filter(phase=phase).order_by("order", "key").values_list("key", "name")
     )
-    gate_keys = list(RubricGate.objects.filter(phase=phase).order_by("key").values_list("key", flat=True))
+    gates = list(RubricGate.objects.filter(phase=phase).order_by("key").values_list("key", "name"))
     table = snapshot.rows()
     teams = {c.pk: c for c in Consortium.objects.filter(pk__in=[row.consortium_id for row in table])}
     rows = []
@@ -126,24 +136,21 @@ def _standings_rows(user, params) -> ExportRows:
                 phase.code,
                 row.rank,
                 team.code if team else row.label,
-                team.name if team else "",
-                *(_text(points.get(key)) for key in component_keys),
-                ";".join(f"{key}={_text(value)}" for key, value in points.items()),
-                _text(row.total),
-                _text(row.frontier_ratio),
-                None
-                if row.meets_frontier_threshold is None
-                else ("true" if row.meets_frontier_threshold else "false"),
-                ";".join(f"{g.key}={_gate_text(g.passed)}" for g in row.gates),
+                team.name if team else None,
+                *(points.get(key) for key, _name in components),
+                row.total,
+                row.frontier_ratio,
+                row.meets_frontier_threshold,
                 row.outcome.value,
                 snapshot.pk,
                 snapshot.generation,
-                "true" if snapshot.is_official else "false",
-                snapshot.computed_at.isoformat(timespec="microseconds"),
-                *(_gate_text(passed.get(key)) for key in gate_keys),
+                snapshot.is_official,
+                snapshot.computed_at,
+                snapshot.inputs_hash,
+                *(_gate_text(passed.get(key)) for key, _name in gates),
             )
         )
-    return ExportRows(_standings_columns(component_keys, gate_keys), len(rows), iter(rows))
+    return ExportRows(_standings_columns(components, gates), len(rows), iter(rows))
 
 
 export_register(
@@ -153,6 +160,7 @@ export_register(
         # Without the rubric's columns, which each phase adds (_standings_columns).
         columns=_standings_columns([], []),
         row_source=_standings_rows,
+        params=(STANDINGS_PHASE,),
         read_roles=READERS,
     )
 )

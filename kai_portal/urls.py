@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from common import views as common_views
+from common.api.schema import EnglishSchemaView
 
 urlpatterns = [
     path("", include("portal.urls")),
@@ -16,7 +17,7 @@ urlpatterns = [
     path("evaluations/", include("evaluations.urls")),
     path("audit/", include("common.urls")),
     path("api/v1/", include("kai_portal.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", EnglishSchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's script as a separate file, so the strict CSP (no inline JS) holds.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

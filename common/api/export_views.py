@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
-from common.exports import FORMATS, ExportRows, export_response, export_specs, neutralise
+from common.exports import FORMATS, LABEL_LANGUAGES, export_response, export_specs
 from common.roles import effective_roles
 
 
@@ -48,16 +49,25 @@ class ExportView(APIView):
             raise Http404
         if not effective_roles(request.user) & set(spec.read_roles):
             raise exceptions.PermissionDenied()
+        unknown = sorted(set(request.query_params) - spec.param_names())
+        if unknown:
+            raise exceptions.ValidationError(
+                {key: [_("Unknown parameter for the %(name)s export.") % {"name": name}] for key in unknown}
+            )
+        labels = request.query_params.get("labels") or None
+        if labels is not None and labels not in LABEL_LANGUAGES:
+            raise exceptions.ValidationError(
+                {"labels": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(LABEL_LANGUAGES)}]}
+            )
         params = {k: v for k, v in request.query_params.items()}
         if spec.row_source is not None:
-            source = spec.row_source(request.user, request.query_params)
-            rows = (tuple(neutralise(v) for v in row) for row in source.rows)
             return export_response(
                 spec=spec,
                 fmt=fmt,
                 user=request.user,
                 params=params,
-                source=ExportRows(source.columns, source.row_count, rows),
+                source=spec.row_source(request.user, request.query_params),
+                labels=labels,
             )
         qs = spec.queryset(request.user)
         if spec.filterset_class is not None:
@@ -65,4 +75,6 @@ class ExportView(APIView):
             if not filterset.is_valid():
                 raise exceptions.ValidationError(filterset.errors)
             qs = filterset.qs
-        return export_response(spec=spec, fmt=fmt, user=request.user, params=params, filtered_qs=qs)
+        return export_response(
+            spec=spec, fmt=fmt, user=request.user, params=params, filtered_qs=qs, labels=labels
+        )

@@ -1,6 +1,14 @@
-"""OpenAPI: the API's error answers, declared on every operation (drf-spectacular post-processing hook)."""
+"""OpenAPI: the API's error answers on every operation, and one operation per export and format
+(drf-spectacular post-processing hooks)."""
 
 from __future__ import annotations
+
+import django_filters
+from django.utils import translation
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView
+
+from common.exports import FORMATS, LABEL_LANGUAGES, MEDIA_TYPES, export_specs
 
 _ERROR_SCHEMA = {
     "type": "object",
@@ -80,3 +88,128 @@ def document_error_responses(result, generator, request, public):
                 if code.startswith("4") and "content" not in response:
                     response["content"] = error_content
     return result
+
+
+def _filter_schema(filter_) -> dict:
+    """The OpenAPI schema of one django-filter filter's value."""
+    if isinstance(filter_, django_filters.MultipleChoiceFilter):
+        return {
+            "type": "array",
+            "items": {"type": "string", "enum": [str(k) for k, _v in filter_.extra["choices"]]},
+        }
+    if isinstance(filter_, django_filters.BooleanFilter):
+        return {"type": "boolean"}
+    if isinstance(filter_, django_filters.NumberFilter):
+        return {"type": "number"}
+    if isinstance(filter_, django_filters.IsoDateTimeFilter | django_filters.DateTimeFilter):
+        return {"type": "string", "format": "date-time"}
+    if isinstance(filter_, django_filters.DateFilter):
+        return {"type": "string", "format": "date"}
+    if isinstance(filter_, django_filters.ModelChoiceFilter):
+        return {"type": "integer"}
+    return {"type": "string"}
+
+
+def _export_parameters(spec) -> list[dict]:
+    parameters = []
+    if spec.filterset_class is not None:
+        for name, filter_ in spec.filterset_class.base_filters.items():
+            parameter = {
+                "in": "query",
+                "name": name,
+                "schema": _filter_schema(filter_),
+                "description": str(filter_.label or name),
+                "required": False,
+            }
+            if parameter["schema"]["type"] == "array":
+                parameter.update(style="form", explode=True)
+            parameters.append(parameter)
+    for param in spec.params:
+        parameters.append(
+            {
+                "in": "query",
+                "name": param.name,
+                "schema": {"type": "string"},
+                "description": param.description,
+                "required": param.required,
+            }
+        )
+    parameters.append(
+        {
+            "in": "query",
+            "name": "labels",
+            "schema": {"type": "string", "enum": list(LABEL_LANGUAGES)},
+            "description": "column headers for people in this language (CSV and XLSX); "
+            "without it the headers are the snake_case keys",
+            "required": False,
+        }
+    )
+    return parameters
+
+
+_KIND_SCHEMAS = {
+    "int": {"type": "integer"},
+    "money": {"type": "integer"},
+    "number": {"type": "number"},
+    "points": {"type": "number"},
+    "bool": {"type": "boolean"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "date": {"type": "string", "format": "date"},
+    "json": {},
+    "text": {"type": "string"},
+}
+
+
+def _export_body_schema(spec, fmt: str) -> dict:
+    """CSV is text (UTF-8 with a BOM), XLSX a binary file, JSON a list of rows typed per column. (Columns a
+    request adds, such as a phase's rubric components in the standings, are additional properties.)"""
+    if fmt == "csv":
+        return {"type": "string"}
+    if fmt == "xlsx":
+        return {"type": "string", "format": "binary"}
+    properties = {column.header: {**_KIND_SCHEMAS[column.kind], "nullable": True} for column in spec.columns}
+    row = {"type": "object", "properties": properties, "additionalProperties": spec.row_source is not None}
+    return {"type": "array", "items": row}
+
+
+def document_exports(result, generator, request, public):
+    """drf-spectacular post-processing hook: one operation per export and format in place of the generic
+    ``/api/v1/exports/{name}.{fmt}``, each with that export's own filters and its real media type, so a
+    generated client can send the filters and gets the file as bytes. Runs before document_error_responses,
+    which adds the error answers (403/404 with the Error shape among them)."""
+    paths = result.get("paths", {})
+    generic = paths.pop("/api/v1/exports/{name}.{fmt}", None)
+    if generic is None:
+        return result
+    template = generic["get"]
+    with translation.override("en"):
+        for name, spec in sorted(export_specs().items()):
+            for fmt in FORMATS:
+                media_type = MEDIA_TYPES[fmt].split(";")[0]
+                operation = {
+                    "operationId": f"exports_{name.replace('-', '_')}_{fmt}",
+                    "summary": f"{spec.title} ({fmt.upper()})",
+                    "description": template.get("description", ""),
+                    "parameters": _export_parameters(spec),
+                    "tags": ["exports"],
+                    "security": template.get("security", []),
+                    "responses": {
+                        "200": {
+                            "description": f"the {name} export as {fmt.upper()}",
+                            "content": {media_type: {"schema": _export_body_schema(spec, fmt)}},
+                        }
+                    },
+                }
+                paths[f"/api/v1/exports/{name}.{fmt}"] = {"get": operation}
+    return result
+
+
+class EnglishSchemaView(SpectacularAPIView):
+    """/api/schema/ in English whatever the request's language: identifiers, titles and descriptions are
+    the API's contract, and Korean titles would give generated clients Hangul type and module names. The
+    Korean labels the API sends are data (e.g. a phase's name), not part of the schema."""
+
+    @extend_schema(**SCHEMA_KWARGS)
+    def get(self, request, *args, **kwargs):
+        with translation.override("en"):
+            return super().get(request, *args, **kwargs)

@@ -28,6 +28,14 @@ def ping(request):
     return Response({"status": "ok"})
 
 
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def ping_without_slash(request):
+    """/api/v1/ping as before the API had one URL style (every path ends with a slash)."""
+    return Response({"status": "ok"})
+
+
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     """The append-only, hash-chained audit trail (ministry staff and auditors)."""
 

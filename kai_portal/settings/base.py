@@ -231,9 +231,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # The default enum hook, then the API's error answers (400/401/403/404/409/415/429) on every operation.
+    # The default enum hook, one operation per export and format, then the API's error answers
+    # (400/401/403/404/409/415/429) on every operation.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.api.schema.document_exports",
         "common.api.schema.document_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {

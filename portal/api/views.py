@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound
@@ -14,6 +17,18 @@ from consortia.selectors import consortium_get_detail
 from portal.api.serializers import ConsortiumWithdrawInputSerializer
 from portal.dashboard import dashboard_summary
 from portal.services import consortium_withdraw
+
+
+def _kst(value):
+    """Every date-time as the API writes it everywhere: ISO 8601 with the KST offset, never ``Z`` (README,
+    time zone rule). The summary is built from stored UTC values, which the JSON encoder would write as Z."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    if isinstance(value, dict):
+        return {key: _kst(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_kst(item) for item in value]
+    return value
 
 
 @extend_schema(
@@ -32,7 +47,7 @@ def dashboard_summary_view(request):
     summary = dashboard_summary()
     if summary is None:
         raise NotFound("No program is loaded.")
-    return Response(summary)
+    return Response(_kst(summary))
 
 
 dashboard_summary_view.cls.read_roles = READERS

@@ -94,3 +94,9 @@ def test_summary_marks_standings_stale_until_recomputed(api_as, computed, role_u
     services.standings_recompute(phase_id=p2.pk, trigger="test")
     fresh = api_as(Role.AUDITOR).get("/api/v1/dashboard/summary/").json()
     assert fresh["standings"]["is_stale"] is False and fresh["cached"] is False
+
+
+def test_summary_date_times_have_the_kst_offset_like_every_api_answer(api_as, computed):
+    body = api_as(Role.AUDITOR).get("/api/v1/dashboard/summary/").json()
+    for text in (body["generated_at"], body["standings"]["computed_at"]):
+        assert text.endswith("+09:00"), text

@@ -245,22 +245,25 @@ def test_standings_export_needs_a_phase_and_gives_the_table(api_as):
             )
         )
     )
-    assert [(r[1], r[2], r[8], r[12]) for r in rows[1:]] == [
+    assert [(r[1], r[2], r[7], r[10]) for r in rows[1:]] == [
         ("1", "LG", "90.20", "advances"),
         ("2", "NAVER", "80.40", "disqualified_by_gate"),
         ("3", "SKT", "79.20", "advances"),
         ("4", "UPSTAGE", "78.60", "advances"),
         ("5", "NCAI", "70.20", "eliminated_on_points"),
     ]
-    assert rows[2][11] == "originality=fail"
-    # The point columns and the gate columns are the phase's rubric's.
-    assert rows[0][4:7] == ["benchmark", "expert", "user"] and rows[0][-1] == "gate:originality"
+    # One column per rubric component and per gate, the phase's rubric's; no packed columns to split.
+    assert rows[0][4:8] == ["benchmark", "expert", "user", "total"] and rows[0][-1] == "gate:originality"
+    assert "components" not in rows[0] and "gates" not in rows[0]
     assert [r[-1] for r in rows[1:]] == ["pass", "fail", "pass", "pass", "pass"]
 
 
 def test_standings_export_columns_never_share_a_header():
     from evaluations.export_specs import _standings_columns
 
-    headers = [c.header for c in _standings_columns(["total", "quality"], ["originality"])]
+    columns = _standings_columns(
+        [("total", "Total"), ("quality", "Quality")], [("originality", "Originality")]
+    )
+    headers = [c.header for c in columns]
     assert headers[4:6] == ["component:total", "quality"] and headers[-1] == "gate:originality"
     assert len(headers) == len(set(headers))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 import yaml
 from django.core.management import call_command
@@ -63,3 +66,42 @@ def test_schema_documents_readiness_and_the_transition_preview(schema):
         ["open", "begin-evaluation", "finalize"],
     )
     assert "200" in schema["paths"]["/api/v1/phases/{id}/readiness/"]["get"]["responses"]
+
+
+def test_schema_declares_each_exports_filters_media_type_and_error_bodies(schema):
+    results = schema["paths"]["/api/v1/exports/results.csv"]["get"]
+    assert results["operationId"] == "exports_results_csv"
+    assert {"phase", "consortium", "benchmark", "current", "labels"} <= {
+        p["name"] for p in results["parameters"]
+    }
+    standings = schema["paths"]["/api/v1/exports/standings.xlsx"]["get"]
+    phase = next(p for p in standings["parameters"] if p["name"] == "phase")
+    assert phase["required"] is True
+    assert list(standings["responses"]["200"]["content"]) == [
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ]
+    rows = schema["paths"]["/api/v1/exports/budget-execution.json"]["get"]["responses"]["200"]["content"]
+    row = rows["application/json"]["schema"]["items"]["properties"]
+    assert row["amount_krw"]["type"] == "integer" and row["spent_on"]["format"] == "date"
+    for code in ("403", "404"):
+        assert standings["responses"][code]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
+    assert "/api/v1/exports/{name}.{fmt}" not in schema["paths"]
+
+
+def test_every_path_ends_with_a_slash_or_a_file_format(schema):
+    assert [p for p in schema["paths"] if not p.endswith(("/", ".csv", ".xlsx", ".json"))] == []
+
+
+def test_served_schema_is_the_same_in_every_language(client):
+    korean = client.get("/api/schema/?format=json", HTTP_ACCEPT_LANGUAGE="ko").content
+    english = client.get("/api/schema/?format=json", HTTP_ACCEPT_LANGUAGE="en").content
+    assert korean == english
+    # Names a generator turns into types, modules and functions are English (Korean appears only as data,
+    # such as an example in a description).
+    served = json.loads(english)
+    names = list(served["components"]["schemas"])
+    names += [op["operationId"] for ops in served["paths"].values() for op in ops.values()]
+    names += re.findall(r'"title": "([^"]*)"', english.decode("utf-8"))
+    assert [name for name in names if re.search("[\uac00-\ud7a3]", name)] == []
