@@ -8,6 +8,7 @@ from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
+from common.api.filter_backends import boolean_filter_errors
 from common.exports import FORMATS, LABEL_LANGUAGES, export_response, export_specs
 from common.roles import effective_roles
 
@@ -72,6 +73,10 @@ class ExportView(APIView):
         qs = spec.queryset(request.user)
         if spec.filterset_class is not None:
             filterset = spec.filterset_class(request.query_params, queryset=qs, request=request)
+            # The same yes/no strictness as the lists: "?current=maybe" must not export every row.
+            errors = boolean_filter_errors(filterset, request.query_params)
+            if errors:
+                raise exceptions.ValidationError(errors)
             if not filterset.is_valid():
                 raise exceptions.ValidationError(filterset.errors)
             qs = filterset.qs

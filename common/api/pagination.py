@@ -13,6 +13,9 @@ def _query_int(request, name: str, *, minimum: int, maximum: int | None = None) 
         return None
     field = serializers.IntegerField(min_value=minimum, max_value=maximum)
     try:
+        if not raw.isascii() or not raw.lstrip("-").isdigit():
+            # DRF's IntegerField reads "120.0" as 120; the schema says integer, so the text must be one.
+            field.fail("invalid")
         return field.run_validation(raw)
     except serializers.ValidationError as exc:
         raise serializers.ValidationError({name: exc.detail}) from None

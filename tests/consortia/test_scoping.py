@@ -28,6 +28,7 @@ from consortia.services import affiliation_set
 from evaluations.models import (
     Benchmark,
     CriterionScore,
+    DeadlineExtension,
     EvaluatorAssignment,
     GateResult,
     PanelResult,
@@ -56,6 +57,8 @@ RULES: dict[type, frozenset[str]] = {
     GpuUsageEntry: frozenset({TEAM}),
     ResultUpload: frozenset({TEAM}),
     ResultRow: frozenset({TEAM}),
+    # A team sees its own later deadline (the upload page shows it); other teams' extensions are not theirs.
+    DeadlineExtension: frozenset({TEAM}),
     # The evaluators' scoring of a team is not shown to that team.
     EvaluatorAssignment: frozenset({EVALUATOR}),
     ScoreSheet: frozenset({EVALUATOR}),
