@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import copy
+import http.cookiejar
+import os
+import re
+import secrets
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
+import pytest
 import yaml
 from django.conf import settings
 
@@ -121,30 +135,187 @@ def test_image_collects_static_files_with_the_production_storage():
     assert "DJANGO_SETTINGS_MODULE=kai_portal.settings.production" in step and "collectstatic" in step
 
 
-def test_production_storage_collects_every_static_file(tmp_path):
-    """What the image's build step does: the manifest storage must resolve every reference (CSS url(), …)."""
-    import os
-    import subprocess
-    import sys
+# --- The compose file against the compose specification's JSON schema ------------------------------------
 
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="kai_portal.settings.production",
-        SECRET_KEY="x" * 60,
-        ALLOWED_HOSTS="portal.example.go.kr",
+
+def _compose_spec_errors(document: dict) -> list[str]:
+    check_jsonschema = pytest.importorskip(
+        "check_jsonschema", reason="check-jsonschema ships the compose-spec schema: run make install-test"
     )
-    code = (
-        "import django, sys; from django.conf import settings; settings.STATIC_ROOT = sys.argv[1]; "
-        "django.setup(); from django.core.management import call_command; "
-        "call_command('collectstatic', interactive=False, verbosity=0)"
-    )
+    import json
+    from importlib.resources import files
+
+    from jsonschema.validators import validator_for
+
+    vendor = files(check_jsonschema.__name__) / "builtin_schemas" / "vendor" / "compose-spec.json"
+    schema = json.loads(vendor.read_text(encoding="utf-8"))
+    validator = validator_for(schema)(schema)
+    return [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator.iter_errors(document)
+    ]
+
+
+def test_compose_file_follows_the_compose_specification():
+    assert _compose_spec_errors(COMPOSE) == []
+
+
+def test_compose_specification_check_catches_a_mistake():
+    broken = copy.deepcopy(COMPOSE)
+    broken["services"]["web"]["depends_on"]["migrate"]["condition"] = "service_finished"
+    broken["services"]["worker"]["restart"] = ["always"]
+    errors = _compose_spec_errors(broken)
+    # A wrong value inside a oneOf is reported at the property that holds it.
+    assert any(error.startswith("services/web/depends_on:") for error in errors), errors
+    assert any(error.startswith("services/worker/restart:") for error in errors), errors
+
+
+# --- The compose commands and the README's, run directly: from nothing to a staff member signed in ----------
+
+
+def _interpolate(value: str, dotenv: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error} against the .env file, and $$ for a dollar."""
+
+    def substitute(match: re.Match) -> str:
+        name, operator, argument = match.group(1), match.group(2), match.group(3)
+        if dotenv.get(name):
+            return dotenv[name]
+        if operator == ":?":
+            raise AssertionError(f"compose would stop: {name}: {argument}")
+        return argument or ""
+
+    return re.sub(r"\$\{([A-Z_]+)(?:(:-|:\?)([^}]*))?\}", substitute, value).replace("$$", "$")
+
+
+def _readme_compose_steps() -> tuple[dict[str, str], list[list[str]]]:
+    """The README's compose section: the .env it writes and each `docker compose run --rm web …` command."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Docker compose") :]
+    fmt = re.search(r"printf '([^']*)'", section).group(1)
+    dotenv = dict(line.split("=", 1) for line in fmt.split("\\n") if line)
+    runs = [
+        shlex.split(line.removeprefix("docker compose run --rm web "))
+        for line in section.splitlines()
+        if line.startswith("docker compose run --rm web ")
+    ]
+    return dotenv, runs
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _run_in_image(command: list[str], env: dict[str, str], timeout: int = 300) -> str:
+    """A command as the image would run it: `python` is this interpreter, other programs its venv's."""
+    program = sys.executable if command[0] == "python" else str(Path(sys.executable).parent / command[0])
     result = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)],
+        [program, *command[1:]], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, f"{command}:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def compose_env(tmp_path_factory) -> dict[str, str]:
+    """The web service's environment as compose interpolates it with the README's .env, except where the data
+    lives: SQLite in a temporary directory for the `db` service, no Redis (eager Celery) for `redis`, and the
+    static files collected as the image's build step does."""
+    dotenv, _runs = _readme_compose_steps()
+    assert dotenv.pop("SECRET_KEY") == "%s"
+    dotenv["SECRET_KEY"] = secrets.token_urlsafe(50)
+    base = tmp_path_factory.mktemp("compose")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG", "ALLOWED_HOSTS")
+    }
+    env.update(
+        {key: _interpolate(str(value), dotenv) for key, value in SERVICES["web"]["environment"].items()}
+    )
+    env.update(
+        DATABASE_URL=f"sqlite:///{base / 'compose.sqlite3'}",
+        MEDIA_ROOT=str(base / "media"),
+        STATIC_ROOT=str(base / "static"),
+    )
+    del env["REDIS_URL"]
+    _run_in_image(["python", "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    return env
+
+
+def test_production_storage_collects_every_static_file(compose_env):
+    """What the image's build step does: the manifest storage must resolve every reference (CSS url(), …)."""
+    assert (Path(compose_env["STATIC_ROOT"]) / "staticfiles.json").is_file()
+
+
+def test_readme_compose_commands_get_a_staff_member_signed_in_over_http(compose_env):
+    env = compose_env
+    _dotenv, runs = _readme_compose_steps()
+    assert [run[:3] for run in runs] == [
+        ["python", "manage.py", "load_kai_program"],
+        ["python", "manage.py", "create_staff_user"],
+    ]
+    _run_in_image(SERVICES["migrate"]["command"], env)
+    outputs = [_run_in_image(run, env) for run in runs]
+    password = re.search(r"^Password \(shown only now\): (\S+)$", outputs[-1], flags=re.MULTILINE).group(1)
+    username = runs[-1][3]
+
+    # The web service's own command line, on a free loopback port instead of the container's 0.0.0.0:8000.
+    port = _free_port()
+    command = [part.replace("0.0.0.0:8000", f"127.0.0.1:{port}") for part in SERVICES["web"]["command"]]
+    assert command[0] == "gunicorn" and f"127.0.0.1:{port}" in command
+    web = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), *command[1:]],
         cwd=ROOT,
         env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert (tmp_path / "staticfiles.json").is_file()
+    try:
+        # The service's health check, pointed at that port.
+        health = [
+            part.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+            for part in SERVICES["web"]["healthcheck"]["test"]
+        ]
+        assert health[:2] == ["CMD", "python"]
+        deadline = time.monotonic() + 60
+        while subprocess.run([sys.executable, *health[2:]], capture_output=True, timeout=30).returncode != 0:
+            assert web.poll() is None and time.monotonic() < deadline, web.stderr.read().decode()[-3000:]
+            time.sleep(0.5)
+
+        # A browser over plain http: cookies marked Secure would not come back, and the sign-in would fail.
+        jar = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+        base = f"http://127.0.0.1:{port}"
+        page = browser.open(f"{base}/login/", timeout=30).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode(
+            {"username": username, "password": password, "csrfmiddlewaretoken": token}
+        )
+        with pytest.raises(urllib.error.HTTPError) as signed_in:
+            browser.open(
+                urllib.request.Request(
+                    f"{base}/login/", data=form.encode(), headers={"Referer": f"{base}/login/"}
+                ),
+                timeout=30,
+            )
+        assert signed_in.value.code == 302 and signed_in.value.headers["Location"] == "/", page[-500:]
+        dashboard = browser.open(f"{base}/", timeout=30).read().decode()
+        # Signed in, as ministry staff: the header names the user and offers the staff-only Users page.
+        assert f'<span class="username">{username}</span>' in dashboard
+        assert 'href="/accounts/users/"' in dashboard
+    finally:
+        web.terminate()
+        try:
+            web.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            web.kill()
+            web.wait(timeout=20)
+        web.stderr.close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

@@ -15,10 +15,22 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure-"):
 ALLOWED_HOSTS = [host for host in ALLOWED_HOSTS if host != "testserver"]  # noqa: F405
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# The container health check asks over plain http from inside; a redirect to https would fail it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+# Session and CSRF cookies go over https only. SECURE_COOKIES=false lets the stack be tried over plain http
+# on this machine (README, docker compose), so it is refused unless every allowed host is a loopback name.
+SECURE_COOKIES = env_bool("SECURE_COOKIES", True)
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
+_REMOTE_HOSTS = sorted(set(ALLOWED_HOSTS) - LOOPBACK_HOSTS)  # noqa: F405
+if not SECURE_COOKIES and _REMOTE_HOSTS:
+    raise ImproperlyConfigured(
+        "SECURE_COOKIES=false is only for trying the portal over http on this machine; ALLOWED_HOSTS may "
+        f"then name only {', '.join(sorted(LOOPBACK_HOSTS))}, not {', '.join(_REMOTE_HOSTS)}."
+    )
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405

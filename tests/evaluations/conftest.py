@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import redis
 
 # celery.contrib.pytest's fixtures, imported here rather than registered as a plugin for the whole suite.
 from celery.contrib.pytest import (  # noqa: F401
@@ -30,15 +31,26 @@ def p1(kai_program) -> Phase:
 
 @pytest.fixture
 def celery_config():
-    """The worker test's Celery app: the real Redis from REDIS_URL, on a queue of its own."""
+    """The worker test's Celery app: the real Redis from REDIS_URL, with every key it makes under a prefix of
+    this run's own, removed afterwards. Without it each run left its queue's binding (``_kombu.binding.*``,
+    which kombu never deletes) and the results in the shared database."""
     url = os.environ.get("REDIS_URL")
     if not url:
         pytest.skip("REDIS_URL is not set: the real-worker test needs Redis (CI sets it)")
-    return {
+    prefix = f"kai-test-celery-{os.getpid()}:"
+    yield {
         "broker_url": url,
         "result_backend": url,
+        "broker_transport_options": {"global_keyprefix": prefix},
+        "result_backend_transport_options": {"global_keyprefix": prefix},
         "task_always_eager": False,
-        "task_default_queue": f"kai-test-evaluations-{os.getpid()}",
         "broker_connection_retry_on_startup": True,
         "worker_hijack_root_logger": False,
     }
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
