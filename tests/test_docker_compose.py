@@ -223,7 +223,7 @@ def _fresh_database(tmp_path):
     if engine == "django.db.backends.sqlite3":
         yield f"sqlite:///{tmp_path / 'compose.sqlite3'}"
         return
-    import psycopg
+    import psycopg2  # the driver the settings use
 
     config = settings.DATABASES["default"]
     name = f"{config['NAME']}_compose_{os.getpid()}"[:63]
@@ -233,18 +233,25 @@ def _fresh_database(tmp_path):
         "user": config.get("USER"),
         "password": config.get("PASSWORD") or None,
         "dbname": "postgres",
-        "autocommit": True,
     }
-    with psycopg.connect(**admin) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def execute(statement: str) -> None:
+        connection = psycopg2.connect(**admin)
+        connection.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+        finally:
+            connection.close()
+
+    execute(f'DROP DATABASE IF EXISTS "{name}"')
+    execute(f'CREATE DATABASE "{name}"')
     user = config.get("USER") or ""
     password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
     try:
         yield f"postgres://{user}{password}@{admin['host']}:{admin['port']}/{name}"
     finally:
-        with psycopg.connect(**admin) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _compose_environment(name: str, supplied: dict[str, str]) -> dict[str, str]:
