@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import http.cookiejar
+import json
 import os
 import re
 import secrets
@@ -319,3 +321,148 @@ def test_readme_compose_commands_get_a_staff_member_signed_in_over_http(compose_
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+# --- `docker compose up` twice in a row changes nothing ---------------------------------------------------
+# No Docker engine runs here, so the test runs what the stack runs when it starts: each app service's
+# entrypoint and command, as docker-compose.yml and the Dockerfile give them, against a fresh database of
+# the same kind as the test run's (a SQLite file, or a new PostgreSQL database next to the test one).
+
+# Programs that are the service itself: once one of them runs, the service is serving.
+SERVERS = {"gunicorn", "celery"}
+SEED = ["python", "manage.py", "load_kai_program"]  # the documented one-time command (checked above)
+
+# Every row of every table, hashed per table: (row count, sha256), read by a child process.
+_TABLES_SNAPSHOT = """
+import hashlib, json, django
+django.setup()
+from django.db import connection
+out = {}
+with connection.cursor() as cursor:
+    for table in sorted(connection.introspection.table_names()):
+        cursor.execute(f'SELECT * FROM "{table}" ORDER BY 1')
+        rows = [repr(row) for row in cursor.fetchall()]
+        out[table] = [len(rows), hashlib.sha256("\\n".join(rows).encode()).hexdigest()]
+print(json.dumps(out))
+"""
+
+
+def _dockerfile_entrypoint() -> list[str]:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    lines = [line for line in dockerfile.splitlines() if line.strip().upper().startswith("ENTRYPOINT")]
+    return [json.loads(line.split(None, 1)[1]) for line in lines][-1] if lines else []
+
+
+def _start_steps(name: str) -> list[list[str]]:
+    """What the service runs before it serves: the ``manage.py`` steps of its entrypoint and command (split
+    at ``&&`` and ``;`` when a shell runs them), up to the server program itself."""
+    service = SERVICES[name]
+    command = service.get("command", [])
+    words = [
+        *(service.get("entrypoint") or _dockerfile_entrypoint()),
+        *(shlex.split(command) if isinstance(command, str) else command),
+    ]
+    if len(words) > 2 and words[0].endswith("sh") and words[1] == "-c":
+        segments = [shlex.split(part) for part in re.split(r"&&|;", words[2])]
+    else:
+        segments = [words]
+    steps: list[list[str]] = []
+    for segment in filter(None, segments):
+        segment = segment[1:] if segment[0] == "exec" else segment
+        if segment[0] in SERVERS:
+            break
+        assert segment[:2] == ["python", "manage.py"], f"{name} starts with {segment!r}: teach this test it"
+        steps.append(segment)
+    return steps
+
+
+def test_start_steps_are_read_from_the_compose_file():
+    assert _start_steps("migrate") == [["python", "manage.py", "migrate", "--noinput"]]
+    for name in LONG_RUNNING:
+        assert _start_steps(name) == [], name
+
+
+@contextlib.contextmanager
+def _fresh_database(tmp_path):
+    """A DATABASE_URL for an empty database of the kind the tests run on, dropped afterwards."""
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine == "django.db.backends.sqlite3":
+        yield f"sqlite:///{tmp_path / 'compose.sqlite3'}"
+        return
+    import psycopg2  # the driver the settings use
+
+    config = settings.DATABASES["default"]
+    name = f"{config['NAME']}_compose_{os.getpid()}"[:63]
+    admin = {
+        "host": config.get("HOST") or "127.0.0.1",
+        "port": config.get("PORT") or 5432,
+        "user": config.get("USER"),
+        "password": config.get("PASSWORD") or None,
+        "dbname": "postgres",
+    }
+
+    def execute(statement: str) -> None:
+        connection = psycopg2.connect(**admin)
+        connection.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+        finally:
+            connection.close()
+
+    execute(f'DROP DATABASE IF EXISTS "{name}"')
+    execute(f'CREATE DATABASE "{name}"')
+    user = config.get("USER") or ""
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    try:
+        yield f"postgres://{user}{password}@{admin['host']}:{admin['port']}/{name}"
+    finally:
+        execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _compose_environment(name: str, supplied: dict[str, str]) -> dict[str, str]:
+    """The service's environment as Compose interpolates it: ``${VAR:-default}`` takes the default and
+    ``${VAR:?message}`` needs ``supplied`` (the .env file's part)."""
+
+    def value(match: re.Match) -> str:
+        variable, operator, rest = match.groups()
+        if variable in supplied:
+            return supplied[variable]
+        assert operator == "-", f"{variable} must be supplied: {rest}"
+        return rest
+
+    pattern = re.compile(r"\$\{(\w+)(?::([-?])([^}]*))?\}")
+    return {key: pattern.sub(value, str(raw)) for key, raw in SERVICES[name]["environment"].items()}
+
+
+def _run(step: list[str], env: dict) -> str:
+    result = subprocess.run(
+        [sys.executable, *step[1:]], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, f"{' '.join(step)}:\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def test_starting_the_stack_twice_changes_no_row_and_writes_no_audit_event(tmp_path):
+    """Fresh database: the stack starts (migrate, then each service's start steps), the program is seeded
+    once with the documented command, and the stack starts again, and once more: neither restart changes
+    a row of any table (the audit table included)."""
+    starts = [step for name in APP_SERVICES for step in _start_steps(name)]
+    assert starts  # at least the migrations
+    with _fresh_database(tmp_path) as url:
+        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
+        env.update(_compose_environment("migrate", {"SECRET_KEY": "x" * 60}))
+        # This machine's database and media folder; Celery and the cache on their embedded defaults (the
+        # start steps and the seed need no broker, and the compose file's hosts do not exist here).
+        env.update(DATABASE_URL=url, MEDIA_ROOT=str(tmp_path / "media"))
+        env.pop("REDIS_URL")
+        for step in starts:
+            _run(step, env)
+        seeded = _run(SEED, env)
+        assert "Recorded as audit event #" in seeded
+        after_seed = json.loads(_run(["python", "-c", _TABLES_SNAPSHOT], env))
+        assert after_seed["common_auditevent"][0] > 0 and after_seed["evaluations_phase"][0] == 5
+        for _again in range(2):
+            for step in starts:
+                _run(step, env)
+            assert json.loads(_run(["python", "-c", _TABLES_SNAPSHOT], env)) == after_seed

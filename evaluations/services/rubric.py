@@ -129,17 +129,28 @@ def rubric_weights_set(*, phase: Phase, weights: Mapping[str, Decimal], actor) -
     locked = phase_lock(phase, allowed=RUBRIC_EDITABLE, action=_("changing the rubric weights"))
     components = list(RubricComponent.objects.filter(phase=locked))
     keys = {c.key for c in components}
+    # Keyed by the input that carries them all: the API's ``weights``; the page, whose fields are one per
+    # component, shows it above them.
     if set(weights) != keys:
         raise ValidationError(
-            _("Give a weight for exactly these components: %(keys)s.") % {"keys": ", ".join(sorted(keys))},
-            code="weights_keys",
+            {
+                "weights": ValidationError(
+                    _("Give a weight for exactly these components: %(keys)s.")
+                    % {"keys": ", ".join(sorted(keys))},
+                    code="weights_keys",
+                )
+            }
         )
     values = {key: Decimal(value) for key, value in weights.items()}
     if any(v < 0 for v in values.values()) or sum(values.values(), Decimal(0)) != 100:
         raise ValidationError(
-            _("The weights must be non-negative and add up to 100 (they add up to %(total)s).")
-            % {"total": sum(values.values(), Decimal(0))},
-            code="weights_total",
+            {
+                "weights": ValidationError(
+                    _("The weights must be non-negative and add up to 100 (they add up to %(total)s).")
+                    % {"total": sum(values.values(), Decimal(0))},
+                    code="weights_total",
+                )
+            }
         )
     before = {c.key: str(c.weight) for c in components}
     for component in components:

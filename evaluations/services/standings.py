@@ -144,6 +144,7 @@ def phase_finalize(*, phase: Phase, actor) -> StandingsSnapshot:
                 left_on=effective_on,
                 phase=locked,
                 reason=reason,
+                actor=actor,
             )
             allocations_freeze_for_elimination(
                 consortium=team, phase=locked, effective_on=effective_on, actor=actor

@@ -241,3 +241,96 @@ def test_get_only_actions_are_scoped(api_as):
             .status_code
             == 403
         )
+
+
+# --- issue 12's endpoints, on rows that exist ------------------------------------------------------------
+# The matrix above writes to ``/1/``, which may not exist (then the writers' answer is a 404 and no
+# object-level check runs). Here each set-up, registry and account endpoint is read and written on a real
+# row, every role in turn: readers get 200 on the detail, the others 403; writers get past the permission
+# check (2xx or a refusal of the empty body), and every denied write leaves the row exactly as it was.
+
+
+def _issue12_rows(role_users) -> dict[str, object]:
+    import datetime as dt
+
+    from consortia.models import Consortium, Organization, Partnership
+    from evaluations import services
+    from evaluations.deadlines import KST
+    from evaluations.models import (
+        Phase,
+        PhaseBenchmark,
+        PhaseParticipant,
+        ReferenceScore,
+        RubricComponent,
+        RubricCriterion,
+        RubricGate,
+        TargetModel,
+    )
+
+    staff = role_users[Role.MINISTRY_STAFF]
+    p2 = Phase.objects.get(code="P2")
+    due = dt.datetime(2026, 12, 31, 18, 0, tzinfo=KST)
+    services.phase_deadlines_set(phase=p2, submission_deadline=due, scoring_deadline=None, actor=staff)
+    lg = Consortium.objects.get(code="LG")
+    return {
+        "/api/v1/phases/": Phase.objects.get(code="P3"),
+        "/api/v1/rubric-components/": RubricComponent.objects.get(phase=p2, key="user"),
+        "/api/v1/rubric-criteria/": RubricCriterion.objects.filter(component__phase=p2).first(),
+        "/api/v1/gates/": RubricGate.objects.get(phase=p2, key="originality"),
+        "/api/v1/phase-benchmarks/": PhaseBenchmark.objects.filter(phase=p2).first(),
+        "/api/v1/target-models/": TargetModel.objects.get(phase=p2, consortium=lg),
+        "/api/v1/reference-scores/": ReferenceScore.objects.order_by("pk").first(),
+        "/api/v1/phase-participants/": PhaseParticipant.objects.get(phase=p2, consortium=lg),
+        "/api/v1/deadline-extensions/": services.deadline_extension_grant(
+            phase=p2, consortium=lg, deadline=due + dt.timedelta(days=2), reason="GPU outage", actor=staff
+        ),
+        "/api/v1/organizations/": Organization.objects.get(name_en="LG AI Research"),
+        "/api/v1/partnerships/": Partnership.objects.filter(consortium=lg, role="partner").first(),
+        "/api/v1/consortia/": lg,
+        "/api/v1/users/": role_users[Role.EVALUATOR],
+    }
+
+
+ISSUE12_DETAIL = [
+    "/api/v1/phases/",
+    "/api/v1/rubric-components/",
+    "/api/v1/rubric-criteria/",
+    "/api/v1/gates/",
+    "/api/v1/phase-benchmarks/",
+    "/api/v1/target-models/",
+    "/api/v1/reference-scores/",
+    "/api/v1/phase-participants/",
+    "/api/v1/deadline-extensions/",
+    "/api/v1/organizations/",
+    "/api/v1/partnerships/",
+    "/api/v1/consortia/",
+    "/api/v1/users/",
+]
+
+
+def _row_state(row) -> dict:
+    return type(row).objects.filter(pk=row.pk).values().first()
+
+
+@pytest.mark.parametrize("list_url", ISSUE12_DETAIL)
+def test_issue12_detail_role_method_matrix_on_a_real_row(list_url, api_as, role_users):
+    endpoint = next(e for e in ENDPOINTS if e.list_url == list_url)
+    row = _issue12_rows(role_users)[list_url]
+    url = f"{list_url}{row.pk}/"
+    before = _row_state(row)
+    failures: list[str] = []
+    # The writers last: a writer's DELETE may remove the row the others are checked against.
+    for role in sorted(ROLES, key=lambda r: r is not None and r in endpoint.writers):
+        client = api_as(role)
+        response = client.get(url)
+        if _expected_ok(role, endpoint.readers):
+            if response.status_code != 200:
+                failures.append(f"{role.value} GET {url} -> {response.status_code}")
+        else:
+            _check(failures, role, "get", url, response, endpoint.readers)
+        for method in ("put", "patch", "delete"):
+            response = getattr(client, method)(url, {}, format="json")
+            _check(failures, role, method, url, response, endpoint.writers)
+        if not _expected_ok(role, endpoint.writers) and _row_state(row) != before:
+            failures.append(f"{role.value if role else 'anonymous'} changed {url}")
+    assert failures == []
