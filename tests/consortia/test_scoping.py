@@ -187,6 +187,9 @@ def world():
         CriterionScore.objects.create(sheet=sheet, criterion=criterion, points=Decimal("5"))
         GateResult.objects.create(gate=gate, consortium=team, passed=True)
         PanelResult.objects.create(phase=phase, consortium=team, component=component, points=Decimal("50"))
+        DeadlineExtension.objects.create(
+            phase=phase, consortium=team, deadline=now, reason="r", granted_by=people["staff"], granted_at=now
+        )
         allocation = Allocation.objects.create(
             line=line,
             consortium=team,
