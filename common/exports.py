@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
@@ -180,6 +181,20 @@ def export_rows(qs: QuerySet, columns: Iterable[ExportColumn]) -> Iterator[tuple
     return normalise_rows(values, columns)
 
 
+def export_filtered_queryset(*, spec: ExportSpec, user, params, request=None) -> QuerySet:
+    """The rows a queryset export sends for these query parameters: what ``user`` may see, narrowed by the
+    export's FilterSet. Raises ValidationError naming the filters at fault."""
+    if spec.queryset is None:
+        raise TypeError(f"the {spec.name} export has no queryset")
+    qs = spec.queryset(user)
+    if spec.filterset_class is not None:
+        filterset = spec.filterset_class(params, queryset=qs, request=request)
+        if not filterset.is_valid():
+            raise ValidationError(dict(filterset.errors))
+        qs = filterset.qs
+    return qs
+
+
 def _iso(value) -> str:
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="microseconds")
@@ -259,6 +274,18 @@ def _json_stream(keys: list[str], kinds: list[str], rows: Iterator[tuple]) -> It
         yield item if first else b"," + item
         first = False
     yield b"]"
+
+
+def export_chunks(fmt: str, columns: tuple[ExportColumn, ...], rows: Iterator[tuple]) -> Iterator[bytes]:
+    """An export's body as CSV or JSON, as the download sends it, from rows already normalised
+    (``export_rows``/``normalise_rows``): for archives that bundle several exports (the audit package)."""
+    keys = [c.header for c in columns]
+    kinds = [c.kind for c in columns]
+    if fmt == "csv":
+        return _csv_stream(keys, kinds, rows)
+    if fmt == "json":
+        return _json_stream(keys, kinds, rows)
+    raise ValueError(f"export_chunks writes csv or json, not {fmt!r}")
 
 
 @dataclass(frozen=True)

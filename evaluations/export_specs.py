@@ -9,8 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from common.exports import ExportColumn, ExportParam, ExportRows, ExportSpec, export_register
 from common.roles import READERS
 from consortia.models import Consortium
-from evaluations.filters import CriterionScoreFilterSet, ResultRowFilterSet
-from evaluations.models import CriterionScore, ResultRow, RubricComponent, RubricGate
+from evaluations.filters import CriterionScoreFilterSet, GateResultFilterSet, ResultRowFilterSet
+from evaluations.models import (
+    CriterionScore,
+    GateResult,
+    ResultRow,
+    RubricComponent,
+    RubricGate,
+    StandingsSnapshot,
+)
 from evaluations.selectors import standings_tables_visible_to
 
 export_register(
@@ -58,6 +65,29 @@ export_register(
         ),
         queryset=lambda user: CriterionScore.objects.visible_to(user).order_by("id"),
         filterset_class=CriterionScoreFilterSet,
+        read_roles=READERS,
+    )
+)
+
+
+export_register(
+    ExportSpec(
+        name="gate-decisions",
+        title=_("Gate decisions"),
+        columns=(
+            ExportColumn("phase", "gate__phase__code", label=_("Phase")),
+            ExportColumn("consortium", "consortium__code", label=_("Consortium")),
+            ExportColumn("gate", "gate__key", label=_("gate")),
+            ExportColumn("passed", "passed", kind="bool", label=_("passed")),
+            ExportColumn("reason", "reason", label=_("written reason")),
+            ExportColumn("evidence", "evidence", label=_("evidence")),
+            ExportColumn("decided_by", "decided_by__username", label=_("decided by")),
+            ExportColumn("decided_at", "decided_at", kind="datetime", label=_("decided at")),
+            ExportColumn("is_illustrative", "is_illustrative", kind="bool", label=_("illustrative")),
+            ExportColumn("source_note", "source_note", label=_("source / note")),
+        ),
+        queryset=lambda user: GateResult.objects.visible_to(user).order_by("id"),
+        filterset_class=GateResultFilterSet,
         read_roles=READERS,
     )
 )
@@ -119,6 +149,11 @@ def _standings_rows(user, params) -> ExportRows:
     snapshot = standings_tables_visible_to(user=user).filter(phase__code=code).first()
     if snapshot is None:
         raise ValidationError({"phase": [_("No standings for phase %(code)s.") % {"code": code}]})
+    return standings_export_rows(snapshot)
+
+
+def standings_export_rows(snapshot: StandingsSnapshot) -> ExportRows:
+    """One snapshot's table as the standings export writes it, with its phase's rubric columns."""
     phase = snapshot.phase
     components = list(
         RubricComponent.objects.filter(phase=phase).order_by("order", "key").values_list("key", "name")

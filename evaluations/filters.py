@@ -12,6 +12,7 @@ from evaluations.models import (
     CriterionScore,
     DeadlineExtension,
     EvaluatorAssignment,
+    GateResult,
     Phase,
     PhaseBenchmark,
     PhaseParticipant,
@@ -133,6 +134,18 @@ class CriterionScoreFilterSet(django_filters.FilterSet):
     class Meta:
         model = CriterionScore
         fields = ()
+
+
+class GateResultFilterSet(django_filters.FilterSet):
+    """Gate decisions by their gate's phase (for the gate-decisions export)."""
+
+    phase = django_filters.CharFilter(field_name="gate__phase__code", label=_("Phase (code)"))
+    consortium = django_filters.CharFilter(field_name="consortium__code", label=_("Consortium (code)"))
+    gate = django_filters.CharFilter(field_name="gate__key", label=_("Gate (key)"))
+
+    class Meta:
+        model = GateResult
+        fields = ("passed",)
 
 
 class DeadlineExtensionFilterSet(_PhaseConsortiumFilters):

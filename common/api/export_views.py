@@ -25,7 +25,8 @@ class IgnoreAcceptNegotiation(BaseContentNegotiation):
 class ExportView(APIView):
     """Download an export: /api/v1/exports/<name>.<csv|xlsx|json>?<the same filters as the list endpoint>.
 
-    Exports: audit-events, standings, evaluation-detail, results, budget-execution, gpu-usage.
+    Exports: audit-events, standings, evaluation-detail, results, gate-decisions, budget-execution, gpu-usage
+    (and a phase's audit package, /api/v1/exports/audit-package.zip, served by its own view).
     CSV is UTF-8 with a BOM (Excel in Korea opens it as UTF-8) and streams row by row.
     """
 
