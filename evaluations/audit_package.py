@@ -23,9 +23,11 @@ from common.audit import audit_record
 from common.exports import (
     TIME_RULE,
     ExportColumn,
+    export_appended_queryset,
     export_chunks,
     export_filtered_queryset,
     export_rows,
+    export_spec_rows,
     export_specs,
     normalise_rows,
 )
@@ -119,9 +121,12 @@ def _parts(*, user, phase: Phase, snapshot: StandingsSnapshot | None) -> list[_P
         parts.append(_Part("standings", specs["standings"].columns, 0, lambda: iter(())))
     for name in PHASE_EXPORTS:
         spec = specs[name]
-        qs = export_filtered_queryset(spec=spec, user=user, params={"phase": phase.code})
+        params = {"phase": phase.code}
+        qs = export_filtered_queryset(spec=spec, user=user, params=params)
+        appended = export_appended_queryset(spec=spec, user=user, params=params)
+        count = qs.count() + (appended.count() if appended is not None else 0)
         parts.append(
-            _Part(name, spec.columns, qs.count(), lambda qs=qs, spec=spec: export_rows(qs, spec.columns))
+            _Part(name, spec.columns, count, lambda s=spec, q=qs, a=appended: export_spec_rows(s, q, a))
         )
     audit = specs["audit-events"]
     events = phase_audit_events(phase=phase)

@@ -4,15 +4,30 @@ standings table."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db.models import CharField, IntegerField, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from common.exports import ExportColumn, ExportParam, ExportRows, ExportSpec, export_register
+from common.exports import (
+    ExportAppendix,
+    ExportColumn,
+    ExportParam,
+    ExportRows,
+    ExportSpec,
+    export_register,
+)
 from common.roles import READERS
 from consortia.models import Consortium
-from evaluations.filters import CriterionScoreFilterSet, GateResultFilterSet, ResultRowFilterSet
+from evaluations.filters import (
+    CriterionScoreFilterSet,
+    GateResultFilterSet,
+    PanelResultDetailFilterSet,
+    ResultRowFilterSet,
+)
 from evaluations.models import (
     CriterionScore,
     GateResult,
+    PanelResult,
     ResultRow,
     RubricComponent,
     RubricGate,
@@ -46,6 +61,16 @@ export_register(
 )
 
 
+# Where a row's points come from: an evaluator's score sheet, or a figure staff entered for a panel or
+# from a published result (PanelResult; the phases loaded from the program file have only these).
+SCORE_SHEET = "score_sheet"
+PANEL_RESULT = "panel_result"
+
+
+def _nothing(field):
+    return Value(None, output_field=field)
+
+
 export_register(
     ExportSpec(
         name="evaluation-detail",
@@ -62,9 +87,34 @@ export_register(
             ExportColumn("max_points", "criterion__max_points", kind="points", label=_("maximum points")),
             ExportColumn("points", "points", kind="points", label=_("Points")),
             ExportColumn("comment", "comment", label=_("Comment")),
+            ExportColumn(
+                "source", Value(SCORE_SHEET, output_field=CharField()), label=_("Source of the points")
+            ),
+            ExportColumn("panel_size", _nothing(IntegerField()), kind="int", label=_("panel size")),
         ),
         queryset=lambda user: CriterionScore.objects.visible_to(user).order_by("id"),
         filterset_class=CriterionScoreFilterSet,
+        # The staff-entered figures: no evaluator or sheet; submitted_at is when the figure was entered,
+        # and a figure for a whole component has no criterion and the component's maximum.
+        appendix=ExportAppendix(
+            queryset=lambda user: PanelResult.objects.visible_to(user).order_by("id"),
+            filterset_class=PanelResultDetailFilterSet,
+            sources=(
+                "phase__code",
+                "consortium__code",
+                _nothing(CharField()),
+                _nothing(CharField()),
+                _nothing(IntegerField()),
+                "entered_at",
+                "component__key",
+                "criterion__key",
+                Coalesce("criterion__max_points", "component__max_points"),
+                "points",
+                "note",
+                Value(PANEL_RESULT, output_field=CharField()),
+                "panel_size",
+            ),
+        ),
         read_roles=READERS,
     )
 )

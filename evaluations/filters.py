@@ -13,6 +13,7 @@ from evaluations.models import (
     DeadlineExtension,
     EvaluatorAssignment,
     GateResult,
+    PanelResult,
     Phase,
     PhaseBenchmark,
     PhaseParticipant,
@@ -146,6 +147,26 @@ class GateResultFilterSet(django_filters.FilterSet):
     class Meta:
         model = GateResult
         fields = ("passed",)
+
+
+class PanelResultDetailFilterSet(django_filters.FilterSet):
+    """CriterionScoreFilterSet's filters for the staff-entered panel figures the evaluation-detail export
+    lists after the criterion scores. A figure has no evaluator and no score sheet, so asking for an
+    evaluator or a sheet status leaves the figures out."""
+
+    phase = django_filters.CharFilter(field_name="phase__code", label=_("Phase (code)"))
+    consortium = django_filters.CharFilter(field_name="consortium__code", label=_("Consortium (code)"))
+    evaluator = django_filters.CharFilter(method="filter_none", label=_("Evaluator (username)"))
+    status = django_filters.MultipleChoiceFilter(
+        method="filter_none", choices=ScoreSheet.Status.choices, label=_("Status")
+    )
+
+    class Meta:
+        model = PanelResult
+        fields = ()
+
+    def filter_none(self, queryset, name, value):
+        return queryset.none() if value else queryset
 
 
 class DeadlineExtensionFilterSet(_PhaseConsortiumFilters):

@@ -8,7 +8,13 @@ from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
-from common.exports import FORMATS, LABEL_LANGUAGES, export_response, export_specs
+from common.exports import (
+    FORMATS,
+    LABEL_LANGUAGES,
+    export_appended_queryset,
+    export_response,
+    export_specs,
+)
 from common.roles import effective_roles
 
 
@@ -76,6 +82,15 @@ class ExportView(APIView):
             if not filterset.is_valid():
                 raise exceptions.ValidationError(filterset.errors)
             qs = filterset.qs
+        appended = export_appended_queryset(
+            spec=spec, user=request.user, params=request.query_params, request=request
+        )
         return export_response(
-            spec=spec, fmt=fmt, user=request.user, params=params, filtered_qs=qs, labels=labels
+            spec=spec,
+            fmt=fmt,
+            user=request.user,
+            params=params,
+            filtered_qs=qs,
+            appended_qs=appended,
+            labels=labels,
         )
