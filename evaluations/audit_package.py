@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, Q, QuerySet
-from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,62 +32,13 @@ from common.exports import (
 from common.models import AuditEvent
 from common.zip_stream import ZipMember, zip_stream
 from evaluations.export_specs import standings_export_rows
-from evaluations.models import (
-    DeadlineExtension,
-    EvaluatorAssignment,
-    GateResult,
-    PanelResult,
-    Phase,
-    PhaseBenchmark,
-    PhaseParticipant,
-    ResultUpload,
-    RubricComponent,
-    RubricCriterion,
-    RubricGate,
-    ScoreSheet,
-    StandingsSnapshot,
-    TargetModel,
-)
-from evaluations.selectors import standings_snapshots_visible_to
+from evaluations.models import Phase, StandingsSnapshot
+from evaluations.selectors import AUDIT_PACKAGE, phase_audit_events, standings_snapshots_visible_to
 
-PACKAGE_NAME = "audit-package"
 # Each member is written in both formats: CSV for spreadsheets, JSON with its types for scripts.
 MEMBER_FORMATS = ("csv", "json")
 # The exports the package holds, filtered by ?phase=<code>; the standings are the package snapshot's table.
 PHASE_EXPORTS = ("evaluation-detail", "results", "gate-decisions")
-
-# Every audited object that belongs to a phase, and the path from it to its phase.
-_PHASE_OBJECTS = (
-    (Phase, "pk"),
-    (PhaseParticipant, "phase"),
-    (DeadlineExtension, "phase"),
-    (PhaseBenchmark, "phase"),
-    (TargetModel, "phase"),
-    (ResultUpload, "phase"),
-    (RubricComponent, "phase"),
-    (RubricCriterion, "component__phase"),
-    (RubricGate, "phase"),
-    (GateResult, "gate__phase"),
-    (PanelResult, "phase"),
-    (EvaluatorAssignment, "phase"),
-    (ScoreSheet, "assignment__phase"),
-    (StandingsSnapshot, "phase"),
-)
-
-
-def phase_audit_events(*, phase: Phase) -> QuerySet[AuditEvent]:
-    """The audit events about ``phase``: those on the phase and on every object that belongs to it (its
-    rubric, benchmark set, participants, uploads, assignments, score sheets, gate and panel results,
-    snapshots), and the downloads of its audit package. One query."""
-    about = Q(object_type=f"export.{PACKAGE_NAME}", object_id=str(phase.pk))
-    for model, path in _PHASE_OBJECTS:
-        ids = (
-            model.objects.filter(**{path: phase.pk})
-            .annotate(text_id=Cast("pk", CharField()))
-            .values("text_id")
-        )
-        about |= Q(object_type=model._meta.label_lower, object_id__in=ids)
-    return AuditEvent.objects.filter(about).order_by("id")
 
 
 def _package_snapshot(*, user, phase: Phase) -> StandingsSnapshot | None:
@@ -177,9 +126,9 @@ def audit_package_stream(*, user, code: str | None) -> tuple[str, Iterator[bytes
     audit_record(
         actor=user,
         action=AuditEvent.Action.EXPORT,
-        object_type=f"export.{PACKAGE_NAME}",
+        object_type=f"export.{AUDIT_PACKAGE}",
         object_id=phase.pk,
-        object_repr=f"{PACKAGE_NAME}.zip?phase={phase.code}",
+        object_repr=f"{AUDIT_PACKAGE}.zip?phase={phase.code}",
         extra={"format": "zip", "filters": {"phase": phase.code}, "snapshot": snapshot_about},
     )
     parts = _parts(user=user, phase=phase, snapshot=snapshot)
@@ -193,7 +142,7 @@ def audit_package_stream(*, user, code: str | None) -> tuple[str, Iterator[bytes
         for fmt in MEMBER_FORMATS
     ]
     manifest = {
-        "package": PACKAGE_NAME,
+        "package": AUDIT_PACKAGE,
         "phase": phase.code,
         "phase_status": phase.status,
         "snapshot": snapshot_about,
@@ -203,4 +152,4 @@ def audit_package_stream(*, user, code: str | None) -> tuple[str, Iterator[bytes
         "sha256_of": "each member's bytes as stored in the archive (uncompressed)",
     }
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M%S")
-    return f"kai-{PACKAGE_NAME}-{phase.code}-{stamp}.zip", zip_stream(members, manifest)
+    return f"kai-{AUDIT_PACKAGE}-{phase.code}-{stamp}.zip", zip_stream(members, manifest)

@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 from common.api.export_views import IgnoreAcceptNegotiation
 from common.roles import READERS
 from common.zip_stream import MEDIA_TYPE
-from evaluations.audit_package import PACKAGE_NAME, audit_package_stream
+from evaluations.audit_package import audit_package_stream
+from evaluations.selectors import AUDIT_PACKAGE
 
 PARAMS = {"phase"}
 
@@ -54,7 +55,7 @@ class AuditPackageView(APIView):
         if unknown:
             raise exceptions.ValidationError(
                 {
-                    key: [_("Unknown parameter for the %(name)s export.") % {"name": PACKAGE_NAME}]
+                    key: [_("Unknown parameter for the %(name)s export.") % {"name": AUDIT_PACKAGE}]
                     for key in unknown
                 }
             )

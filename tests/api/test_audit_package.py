@@ -13,8 +13,8 @@ import pytest
 
 from common.models import AuditEvent
 from common.roles import Role
-from evaluations.audit_package import phase_audit_events
 from evaluations.models import GateResult, Phase, ResultRow
+from evaluations.selectors import phase_audit_events
 from evaluations.services import standings_recompute
 
 pytestmark = pytest.mark.django_db
