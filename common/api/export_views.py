@@ -8,6 +8,7 @@ from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
+from common.api.filter_backends import refuse_unknown_yes_no
 from common.exports import (
     FORMATS,
     LABEL_LANGUAGES,
@@ -79,6 +80,8 @@ class ExportView(APIView):
         qs = spec.queryset(request.user)
         if spec.filterset_class is not None:
             filterset = spec.filterset_class(request.query_params, queryset=qs, request=request)
+            # The same yes/no rule as the list endpoints: ?current=yes is a 400, not every row.
+            refuse_unknown_yes_no(filterset, request.query_params)
             if not filterset.is_valid():
                 raise exceptions.ValidationError(filterset.errors)
             qs = filterset.qs
