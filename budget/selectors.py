@@ -99,7 +99,8 @@ def _sum_subquery(queryset: QuerySet, group: str, expression) -> Coalesce:
 
 
 def budget_line_figures(*, program_id: int, fiscal_year: int | None = None) -> QuerySet[BudgetLine]:
-    """Lines annotated with allocated_krw (net of releases), released_krw, executed_krw (approved),
+    """Lines annotated with allocated_krw (net of releases), split into active_allocated_krw and
+    frozen_allocated_krw (what frozen allocations still hold), released_krw, executed_krw (approved),
     pending_krw (awaiting approval), remaining_krw (not allocated) and unspent_krw (allocated, not spent).
     One query."""
     allocations = Allocation.objects.filter(line=OuterRef("pk"))
@@ -110,6 +111,9 @@ def budget_line_figures(*, program_id: int, fiscal_year: int | None = None) -> Q
     return (
         qs.annotate(
             allocated_krw=_sum_subquery(allocations, "line", committed_krw()),
+            frozen_allocated_krw=_sum_subquery(
+                allocations.filter(status=Allocation.Status.FROZEN), "line", committed_krw()
+            ),
             released_krw=_sum_subquery(allocations, "line", F("released_krw")),
             executed_krw=_sum_subquery(
                 executions.filter(status=Execution.Status.APPROVED), "allocation__line", F("amount_krw")
@@ -121,9 +125,59 @@ def budget_line_figures(*, program_id: int, fiscal_year: int | None = None) -> Q
         .annotate(
             remaining_krw=F("amount_krw") - F("allocated_krw"),
             unspent_krw=F("allocated_krw") - F("executed_krw") - F("pending_krw"),
+            active_allocated_krw=F("allocated_krw") - F("frozen_allocated_krw"),
         )
         .order_by("fiscal_year", "code")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenAllocationRow:
+    """A frozen allocation as the budget summary shows it, apart from the active ones: what it was
+    (amount_krw), what went back to its line (released_krw), what the team keeps (allocated_krw) and what
+    it spent of that."""
+
+    line_code: str
+    category: str
+    consortium_code: str
+    amount_krw: int
+    released_krw: int
+    allocated_krw: int
+    executed_krw: int
+    pending_krw: int
+    frozen_on: dt.date | None
+    frozen_in_phase: str | None
+
+
+def frozen_allocation_figures(*, program_id: int) -> list[FrozenAllocationRow]:
+    """The program's frozen allocations with their figures, by line and team. One query."""
+    executions = Execution.objects.filter(allocation=OuterRef("pk"))
+    rows = (
+        Allocation.objects.filter(line__program_id=program_id, status=Allocation.Status.FROZEN)
+        .annotate(
+            allocated_krw=committed_krw(),
+            executed_krw=_sum_subquery(
+                executions.filter(status=Execution.Status.APPROVED), "allocation", F("amount_krw")
+            ),
+            pending_krw=_sum_subquery(
+                executions.filter(status=Execution.Status.PENDING), "allocation", F("amount_krw")
+            ),
+        )
+        .order_by("line__fiscal_year", "line__code", "consortium__code", "id")
+        .values_list(
+            "line__code",
+            "line__category",
+            "consortium__code",
+            "amount_krw",
+            "released_krw",
+            "allocated_krw",
+            "executed_krw",
+            "pending_krw",
+            "frozen_on",
+            "frozen_in_phase__code",
+        )
+    )
+    return [FrozenAllocationRow(*row) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)

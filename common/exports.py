@@ -22,12 +22,15 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
@@ -90,7 +93,7 @@ def neutralise(value):
 @dataclass(frozen=True)
 class ExportColumn:
     header: str  # snake_case: the machine-readable contract (CSV/XLSX header, JSON key)
-    source: str  # a field path for values_list()
+    source: Any  # a field path for values_list(), or a query expression (e.g. a Value for a constant)
     kind: str = "text"  # one of KINDS
     label: str | Promise | None = None  # the header for people (?labels=ko); the header when not given
 
@@ -109,6 +112,18 @@ class ExportParam:
 
 
 @dataclass(frozen=True)
+class ExportAppendix:
+    """Rows of a second model that a queryset export lists after its own rows, in the same columns (e.g.
+    staff-entered panel figures after the evaluators' criterion scores): its rows as ``user`` may see them,
+    a FilterSet that takes the export's filter names, and one value source per column (a field path or a
+    query expression)."""
+
+    queryset: Callable
+    filterset_class: type
+    sources: tuple
+
+
+@dataclass(frozen=True)
 class ExportSpec:
     name: str
     title: str | Promise
@@ -122,6 +137,12 @@ class ExportSpec:
     row_source: Callable[..., ExportRows] | None = None
     # The parameters a row_source reads (a queryset export's are its FilterSet's filters).
     params: tuple[ExportParam, ...] = ()
+    # A queryset export's rows of a second model, listed after its own.
+    appendix: ExportAppendix | None = None
+
+    def __post_init__(self):
+        if self.appendix is not None and len(self.appendix.sources) != len(self.columns):
+            raise ValueError(f"the {self.name} export's appendix needs one source per column")
 
     def param_names(self) -> set[str]:
         """Every query parameter this export understands; any other is refused (400)."""
@@ -173,11 +194,48 @@ def normalise_rows(rows: Iterable[tuple], columns: Iterable[ExportColumn]) -> It
         yield tuple(_normalise(v, k) for v, k in zip(row, kinds, strict=True))
 
 
-def export_rows(qs: QuerySet, columns: Iterable[ExportColumn]) -> Iterator[tuple]:
-    """Rows as tuples, fetched in chunks through a server-side cursor (constant memory)."""
+def export_rows(
+    qs: QuerySet, columns: Iterable[ExportColumn], sources: tuple | None = None
+) -> Iterator[tuple]:
+    """Rows as tuples, fetched in chunks through a server-side cursor (constant memory). The values are
+    the columns' sources, or ``sources`` (an appendix's) when given."""
     columns = tuple(columns)
-    values = qs.values_list(*(c.source for c in columns)).iterator(chunk_size=5000)
+    sources = sources if sources is not None else tuple(c.source for c in columns)
+    values = qs.values_list(*sources).iterator(chunk_size=5000)
     return normalise_rows(values, columns)
+
+
+def export_spec_rows(spec: ExportSpec, qs: QuerySet, appended_qs: QuerySet | None = None) -> Iterator[tuple]:
+    """A queryset export's rows: ``qs``'s, then its appendix's (``appended_qs``) when it has one."""
+    rows = export_rows(qs, spec.columns)
+    if appended_qs is None or spec.appendix is None:
+        return rows
+    return itertools.chain(rows, export_rows(appended_qs, spec.columns, spec.appendix.sources))
+
+
+def export_filtered_queryset(*, spec: ExportSpec, user, params, request=None) -> QuerySet:
+    """The rows a queryset export sends for these query parameters: what ``user`` may see, narrowed by the
+    export's FilterSet. Raises ValidationError naming the filters at fault."""
+    if spec.queryset is None:
+        raise TypeError(f"the {spec.name} export has no queryset")
+    qs = spec.queryset(user)
+    if spec.filterset_class is not None:
+        filterset = spec.filterset_class(params, queryset=qs, request=request)
+        if not filterset.is_valid():
+            raise ValidationError(dict(filterset.errors))
+        qs = filterset.qs
+    return qs
+
+
+def export_appended_queryset(*, spec: ExportSpec, user, params, request=None) -> QuerySet | None:
+    """The appendix rows a queryset export sends for these query parameters (None without an appendix).
+    Raises ValidationError naming the filters at fault."""
+    if spec.appendix is None:
+        return None
+    filterset = spec.appendix.filterset_class(params, queryset=spec.appendix.queryset(user), request=request)
+    if not filterset.is_valid():
+        raise ValidationError(dict(filterset.errors))
+    return filterset.qs
 
 
 def _iso(value) -> str:
@@ -259,6 +317,18 @@ def _json_stream(keys: list[str], kinds: list[str], rows: Iterator[tuple]) -> It
         yield item if first else b"," + item
         first = False
     yield b"]"
+
+
+def export_chunks(fmt: str, columns: tuple[ExportColumn, ...], rows: Iterator[tuple]) -> Iterator[bytes]:
+    """An export's body as CSV or JSON, as the download sends it, from rows already normalised
+    (``export_rows``/``normalise_rows``): for archives that bundle several exports (the audit package)."""
+    keys = [c.header for c in columns]
+    kinds = [c.kind for c in columns]
+    if fmt == "csv":
+        return _csv_stream(keys, kinds, rows)
+    if fmt == "json":
+        return _json_stream(keys, kinds, rows)
+    raise ValueError(f"export_chunks writes csv or json, not {fmt!r}")
 
 
 @dataclass(frozen=True)
@@ -366,16 +436,18 @@ def export_response(
     user,
     params: dict,
     filtered_qs: QuerySet | None = None,
+    appended_qs: QuerySet | None = None,
     source: ExportRows | None = None,
     labels: str | None = None,
 ):
-    """Record the export in the audit trail, then send the rows (``filtered_qs``'s, else ``source``'s) in
-    the asked format, with headers in ``labels``' language when given (CSV and XLSX)."""
+    """Record the export in the audit trail, then send the rows (``filtered_qs``'s and its appendix's
+    ``appended_qs``, else ``source``'s) in the asked format, with headers in ``labels``' language when
+    given (CSV and XLSX)."""
     columns = spec.columns
     rows: Iterator[tuple] | None = None
     if filtered_qs is not None:
-        row_count = filtered_qs.count()
-        rows = export_rows(filtered_qs, spec.columns)
+        row_count = filtered_qs.count() + (appended_qs.count() if appended_qs is not None else 0)
+        rows = export_spec_rows(spec, filtered_qs, appended_qs)
     elif source is not None:
         columns, row_count = source.columns, source.row_count
         rows = normalise_rows(source.rows, columns)
@@ -394,7 +466,12 @@ def export_response(
     now = timezone.now()
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M%S")
     filename = f"kai-{spec.name}-{stamp}.{fmt}"
-    if fmt == "csv" and filtered_qs is not None and copy_supported(filtered_qs, spec.columns):
+    if (
+        fmt == "csv"
+        and filtered_qs is not None
+        and appended_qs is None
+        and copy_supported(filtered_qs, spec.columns)
+    ):
         response = StreamingHttpResponse(
             pg_copy_csv_stream(filtered_qs, spec.columns, headers), content_type=MEDIA_TYPES["csv"]
         )

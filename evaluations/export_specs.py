@@ -4,13 +4,35 @@ standings table."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db.models import CharField, IntegerField, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from common.exports import ExportColumn, ExportParam, ExportRows, ExportSpec, export_register
+from common.exports import (
+    ExportAppendix,
+    ExportColumn,
+    ExportParam,
+    ExportRows,
+    ExportSpec,
+    export_register,
+)
 from common.roles import READERS
 from consortia.models import Consortium
-from evaluations.filters import CriterionScoreFilterSet, ResultRowFilterSet
-from evaluations.models import CriterionScore, ResultRow, RubricComponent, RubricGate
+from evaluations.filters import (
+    CriterionScoreFilterSet,
+    GateResultFilterSet,
+    PanelResultDetailFilterSet,
+    ResultRowFilterSet,
+)
+from evaluations.models import (
+    CriterionScore,
+    GateResult,
+    PanelResult,
+    ResultRow,
+    RubricComponent,
+    RubricGate,
+    StandingsSnapshot,
+)
 from evaluations.selectors import standings_tables_visible_to
 
 export_register(
@@ -39,6 +61,16 @@ export_register(
 )
 
 
+# Where a row's points come from: an evaluator's score sheet, or a figure staff entered for a panel or
+# from a published result (PanelResult; the phases loaded from the program file have only these).
+SCORE_SHEET = "score_sheet"
+PANEL_RESULT = "panel_result"
+
+
+def _nothing(field):
+    return Value(None, output_field=field)
+
+
 export_register(
     ExportSpec(
         name="evaluation-detail",
@@ -55,9 +87,57 @@ export_register(
             ExportColumn("max_points", "criterion__max_points", kind="points", label=_("maximum points")),
             ExportColumn("points", "points", kind="points", label=_("Points")),
             ExportColumn("comment", "comment", label=_("Comment")),
+            ExportColumn(
+                "source", Value(SCORE_SHEET, output_field=CharField()), label=_("Source of the points")
+            ),
+            ExportColumn("panel_size", _nothing(IntegerField()), kind="int", label=_("panel size")),
         ),
         queryset=lambda user: CriterionScore.objects.visible_to(user).order_by("id"),
         filterset_class=CriterionScoreFilterSet,
+        # The staff-entered figures: no evaluator or sheet; submitted_at is when the figure was entered,
+        # and a figure for a whole component has no criterion and the component's maximum.
+        appendix=ExportAppendix(
+            queryset=lambda user: PanelResult.objects.visible_to(user).order_by("id"),
+            filterset_class=PanelResultDetailFilterSet,
+            sources=(
+                "phase__code",
+                "consortium__code",
+                _nothing(CharField()),
+                _nothing(CharField()),
+                _nothing(IntegerField()),
+                "entered_at",
+                "component__key",
+                "criterion__key",
+                Coalesce("criterion__max_points", "component__max_points"),
+                "points",
+                "note",
+                Value(PANEL_RESULT, output_field=CharField()),
+                "panel_size",
+            ),
+        ),
+        read_roles=READERS,
+    )
+)
+
+
+export_register(
+    ExportSpec(
+        name="gate-decisions",
+        title=_("Gate decisions"),
+        columns=(
+            ExportColumn("phase", "gate__phase__code", label=_("Phase")),
+            ExportColumn("consortium", "consortium__code", label=_("Consortium")),
+            ExportColumn("gate", "gate__key", label=_("gate")),
+            ExportColumn("passed", "passed", kind="bool", label=_("passed")),
+            ExportColumn("reason", "reason", label=_("written reason")),
+            ExportColumn("evidence", "evidence", label=_("evidence")),
+            ExportColumn("decided_by", "decided_by__username", label=_("decided by")),
+            ExportColumn("decided_at", "decided_at", kind="datetime", label=_("decided at")),
+            ExportColumn("is_illustrative", "is_illustrative", kind="bool", label=_("illustrative")),
+            ExportColumn("source_note", "source_note", label=_("source / note")),
+        ),
+        queryset=lambda user: GateResult.objects.visible_to(user).order_by("id"),
+        filterset_class=GateResultFilterSet,
         read_roles=READERS,
     )
 )
@@ -119,6 +199,11 @@ def _standings_rows(user, params) -> ExportRows:
     snapshot = standings_tables_visible_to(user=user).filter(phase__code=code).first()
     if snapshot is None:
         raise ValidationError({"phase": [_("No standings for phase %(code)s.") % {"code": code}]})
+    return standings_export_rows(snapshot)
+
+
+def standings_export_rows(snapshot: StandingsSnapshot) -> ExportRows:
+    """One snapshot's table as the standings export writes it, with its phase's rubric columns."""
     phase = snapshot.phase
     components = list(
         RubricComponent.objects.filter(phase=phase).order_by("order", "key").values_list("key", "name")

@@ -12,6 +12,8 @@ from evaluations.models import (
     CriterionScore,
     DeadlineExtension,
     EvaluatorAssignment,
+    GateResult,
+    PanelResult,
     Phase,
     PhaseBenchmark,
     PhaseParticipant,
@@ -133,6 +135,38 @@ class CriterionScoreFilterSet(django_filters.FilterSet):
     class Meta:
         model = CriterionScore
         fields = ()
+
+
+class GateResultFilterSet(django_filters.FilterSet):
+    """Gate decisions by their gate's phase (for the gate-decisions export)."""
+
+    phase = django_filters.CharFilter(field_name="gate__phase__code", label=_("Phase (code)"))
+    consortium = django_filters.CharFilter(field_name="consortium__code", label=_("Consortium (code)"))
+    gate = django_filters.CharFilter(field_name="gate__key", label=_("Gate (key)"))
+
+    class Meta:
+        model = GateResult
+        fields = ("passed",)
+
+
+class PanelResultDetailFilterSet(django_filters.FilterSet):
+    """CriterionScoreFilterSet's filters for the staff-entered panel figures the evaluation-detail export
+    lists after the criterion scores. A figure has no evaluator and no score sheet, so asking for an
+    evaluator or a sheet status leaves the figures out."""
+
+    phase = django_filters.CharFilter(field_name="phase__code", label=_("Phase (code)"))
+    consortium = django_filters.CharFilter(field_name="consortium__code", label=_("Consortium (code)"))
+    evaluator = django_filters.CharFilter(method="filter_none", label=_("Evaluator (username)"))
+    status = django_filters.MultipleChoiceFilter(
+        method="filter_none", choices=ScoreSheet.Status.choices, label=_("Status")
+    )
+
+    class Meta:
+        model = PanelResult
+        fields = ()
+
+    def filter_none(self, queryset, name, value):
+        return queryset.none() if value else queryset
 
 
 class DeadlineExtensionFilterSet(_PhaseConsortiumFilters):

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
+from common.models import AuditEvent
 from consortia.models import Consortium
 from evaluations import standings as pure
 from evaluations.deadlines import TeamDeadline, team_deadline
@@ -27,6 +29,7 @@ from evaluations.models import (
     ResultRow,
     ResultUpload,
     RubricComponent,
+    RubricCriterion,
     RubricGate,
     ScoreSheet,
     StandingsSnapshot,
@@ -426,3 +429,41 @@ def phase_next_teams(*, source: Phase) -> tuple[list[Consortium], bool]:
     else:
         participants = participants.filter(consortium__status=Consortium.Status.ACTIVE)
     return [p.consortium for p in participants.order_by("consortium__code")], finalized
+
+
+# --- Audit ----------------------------------------------------------------------------------------------
+
+# The audit package's export name: its downloads are audit events about the phase (object id = its id).
+AUDIT_PACKAGE = "audit-package"
+# Every audited object that belongs to a phase, and the path from it to its phase.
+_PHASE_OBJECTS = (
+    (Phase, "pk"),
+    (PhaseParticipant, "phase"),
+    (DeadlineExtension, "phase"),
+    (PhaseBenchmark, "phase"),
+    (TargetModel, "phase"),
+    (ResultUpload, "phase"),
+    (RubricComponent, "phase"),
+    (RubricCriterion, "component__phase"),
+    (RubricGate, "phase"),
+    (GateResult, "gate__phase"),
+    (PanelResult, "phase"),
+    (EvaluatorAssignment, "phase"),
+    (ScoreSheet, "assignment__phase"),
+    (StandingsSnapshot, "phase"),
+)
+
+
+def phase_audit_events(*, phase: Phase) -> QuerySet[AuditEvent]:
+    """The audit events about ``phase``: those on the phase and on every object that belongs to it (its
+    rubric, benchmark set, participants, uploads, assignments, score sheets, gate and panel results,
+    snapshots), and the downloads of its audit package. One query."""
+    about = Q(object_type=f"export.{AUDIT_PACKAGE}", object_id=str(phase.pk))
+    for model, path in _PHASE_OBJECTS:
+        ids = (
+            model.objects.filter(**{path: phase.pk})
+            .annotate(text_id=Cast("pk", CharField()))
+            .values("text_id")
+        )
+        about |= Q(object_type=model._meta.label_lower, object_id__in=ids)
+    return AuditEvent.objects.filter(about).order_by("id")

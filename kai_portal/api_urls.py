@@ -2,7 +2,11 @@
 
 from django.urls import include, path
 
+from evaluations.api.audit_package_views import AuditPackageView
+
 urlpatterns = [
+    # Ahead of common's exports/<name>.<fmt>, which would take this path for an export named audit-package.
+    path("exports/audit-package.zip", AuditPackageView.as_view(), name="export-audit-package"),
     path("", include("common.api.urls")),
     path("", include("consortia.api.urls")),
     path("", include("consortia.accounts.api.urls")),

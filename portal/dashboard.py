@@ -16,6 +16,7 @@ from budget.selectors import (
     budget_line_figures,
     burn_rate_by_month,
     consortium_support_by_category,
+    frozen_allocation_figures,
     gpu_by_team_over_time,
 )
 from consortia.models import Consortium, Program
@@ -86,9 +87,13 @@ def _compute(program) -> dict:
             "category": line.category,
             "amount_krw": line.amount_krw,
             "allocated_krw": line.allocated_krw,
+            "active_allocated_krw": line.active_allocated_krw,
+            "frozen_allocated_krw": line.frozen_allocated_krw,
+            "released_krw": line.released_krw,
             "executed_krw": line.executed_krw,
             "pending_krw": line.pending_krw,
             "remaining_krw": line.remaining_krw,
+            "unspent_krw": line.unspent_krw,
             "is_illustrative": line.is_illustrative,
         }
         for line in budget_line_figures(program_id=program.pk)
@@ -132,8 +137,30 @@ def _compute(program) -> dict:
         "budget": {
             "lines": lines,
             "support_by_category": [
-                {"consortium": r.consortium_code, "category": r.category, "allocated_krw": r.allocated_krw}
+                {
+                    "consortium": r.consortium_code,
+                    "category": r.category,
+                    "allocated_krw": r.allocated_krw,
+                    "released_krw": r.released_krw,
+                    "executed_krw": r.executed_krw,
+                }
                 for r in consortium_support_by_category(program_id=program.pk)
+            ],
+            # Apart from the active ones: a frozen allocation's money is no longer the team's to spend.
+            "frozen_allocations": [
+                {
+                    "line": r.line_code,
+                    "category": r.category,
+                    "consortium": r.consortium_code,
+                    "amount_krw": r.amount_krw,
+                    "released_krw": r.released_krw,
+                    "allocated_krw": r.allocated_krw,
+                    "executed_krw": r.executed_krw,
+                    "pending_krw": r.pending_krw,
+                    "frozen_on": r.frozen_on,
+                    "frozen_in_phase": r.frozen_in_phase,
+                }
+                for r in frozen_allocation_figures(program_id=program.pk)
             ],
             "burn_by_month": [
                 {"month": r.month, "executed_krw": r.executed_krw, "pending_krw": r.pending_krw}

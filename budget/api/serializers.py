@@ -19,6 +19,8 @@ class BudgetLineAmendmentSerializer(serializers.ModelSerializer):
 
 class BudgetLineSerializer(serializers.ModelSerializer):
     allocated_krw = serializers.IntegerField(read_only=True)
+    active_allocated_krw = serializers.IntegerField(read_only=True)
+    frozen_allocated_krw = serializers.IntegerField(read_only=True)
     released_krw = serializers.IntegerField(read_only=True)
     executed_krw = serializers.IntegerField(read_only=True)
     pending_krw = serializers.IntegerField(read_only=True)
@@ -36,6 +38,8 @@ class BudgetLineSerializer(serializers.ModelSerializer):
             "category",
             "amount_krw",
             "allocated_krw",
+            "active_allocated_krw",
+            "frozen_allocated_krw",
             "released_krw",
             "executed_krw",
             "pending_krw",

@@ -8,8 +8,14 @@ from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
-from common.api.filter_backends import boolean_filter_errors
-from common.exports import FORMATS, LABEL_LANGUAGES, export_response, export_specs
+from common.api.filter_backends import refuse_unknown_yes_no
+from common.exports import (
+    FORMATS,
+    LABEL_LANGUAGES,
+    export_appended_queryset,
+    export_response,
+    export_specs,
+)
 from common.roles import effective_roles
 
 
@@ -26,7 +32,8 @@ class IgnoreAcceptNegotiation(BaseContentNegotiation):
 class ExportView(APIView):
     """Download an export: /api/v1/exports/<name>.<csv|xlsx|json>?<the same filters as the list endpoint>.
 
-    Exports: audit-events, standings, evaluation-detail, results, budget-execution, gpu-usage.
+    Exports: audit-events, standings, evaluation-detail, results, gate-decisions, budget-execution, gpu-usage
+    (and a phase's audit package, /api/v1/exports/audit-package.zip, served by its own view).
     CSV is UTF-8 with a BOM (Excel in Korea opens it as UTF-8) and streams row by row.
     """
 
@@ -73,13 +80,20 @@ class ExportView(APIView):
         qs = spec.queryset(request.user)
         if spec.filterset_class is not None:
             filterset = spec.filterset_class(request.query_params, queryset=qs, request=request)
-            # The same yes/no strictness as the lists: "?current=maybe" must not export every row.
-            errors = boolean_filter_errors(filterset, request.query_params)
-            if errors:
-                raise exceptions.ValidationError(errors)
+            # The same yes/no rule as the list endpoints: ?current=yes is a 400, not every row.
+            refuse_unknown_yes_no(filterset, request.query_params)
             if not filterset.is_valid():
                 raise exceptions.ValidationError(filterset.errors)
             qs = filterset.qs
+        appended = export_appended_queryset(
+            spec=spec, user=request.user, params=request.query_params, request=request
+        )
         return export_response(
-            spec=spec, fmt=fmt, user=request.user, params=params, filtered_qs=qs, labels=labels
+            spec=spec,
+            fmt=fmt,
+            user=request.user,
+            params=params,
+            filtered_qs=qs,
+            appended_qs=appended,
+            labels=labels,
         )

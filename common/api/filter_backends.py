@@ -10,25 +10,24 @@ from rest_framework import serializers
 _BOOLEAN_VALUES = {"", "true", "false", "True", "False", "1", "0"}
 
 
-def boolean_filter_errors(filterset, query_params) -> dict[str, list[str]]:
-    """The yes/no parameters of ``query_params`` whose value ``filterset``'s BooleanFilter would not
-    understand (and would read as "no filter"), each with the message naming it."""
-    return {
-        name: [str(serializers.BooleanField.default_error_messages["invalid"])]
-        for name, value in query_params.items()
+def refuse_unknown_yes_no(filterset, params) -> None:
+    """Raise a 400 naming every yes/no filter whose value is not one django-filter understands: it would
+    read ``?active=yes`` as "no filter" and silently give every row (revoked tokens included)."""
+    errors = {
+        name: [serializers.BooleanField.default_error_messages["invalid"]]
+        for name, value in params.items()
         if isinstance(filterset.filters.get(name), django_filters.BooleanFilter)
         and value not in _BOOLEAN_VALUES
     }
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 class StrictDjangoFilterBackend(DjangoFilterBackend):
-    """A value a yes/no filter does not understand is a 400 naming the parameter: django-filter would read
-    ``?active=yes`` as "no filter" and silently list every row (revoked tokens included)."""
+    """django-filter's backend, with yes/no filters that refuse what they do not understand (400)."""
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is not None:
-            errors = boolean_filter_errors(filterset, request.query_params)
-            if errors:
-                raise serializers.ValidationError(errors)
+            refuse_unknown_yes_no(filterset, request.query_params)
         return super().filter_queryset(request, queryset, view)

@@ -1,12 +1,50 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.models import ApiToken, AuditEvent
 
+_STATE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": True,
+    "nullable": True,
+    "description": "the object's fields (or the service's view of the change) before or after the event; "
+    "null when there is none (e.g. before a create)",
+}
+_CONTEXT_SCHEMA = {
+    "type": "object",
+    "additionalProperties": True,
+    "description": "where the event came from: a request (request_id, method, path, ip, user_agent) or "
+    "source (e.g. system, the program file load with its file and sha256), and the service's extra details",
+    "properties": {
+        "source": {"type": "string"},
+        "request_id": {"type": "string"},
+        "method": {"type": "string"},
+        "path": {"type": "string"},
+        "ip": {"type": "string"},
+        "user_agent": {"type": "string"},
+        "extra": {"type": "object", "additionalProperties": True},
+    },
+}
+
+
+@extend_schema_field(_STATE_SCHEMA)
+class AuditStateField(serializers.JSONField):
+    """An event's before or after: a JSON object, or null."""
+
+
+@extend_schema_field(_CONTEXT_SCHEMA)
+class AuditContextField(serializers.JSONField):
+    """An event's context: a JSON object whose usual keys are typed."""
+
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    before = AuditStateField(read_only=True)
+    after = AuditStateField(read_only=True)
+    context = AuditContextField(read_only=True)
+
     class Meta:
         model = AuditEvent
         fields = (

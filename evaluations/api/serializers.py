@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from consortia.models import Consortium
 from evaluations import standings as pure
+from evaluations.api.standings_serializers import StandingsRowSerializer
 from evaluations.limits import MAX_COMMENT, MAX_GATE_TEXT, MAX_PANEL_NOTE, MAX_PANEL_SIZE
 from evaluations.models import (
     Benchmark,
@@ -259,7 +260,7 @@ class PanelResultSerializer(serializers.ModelSerializer):
         )
 
 
-@extend_schema_field(OpenApiTypes.ANY)
+@extend_schema_field(StandingsRowSerializer(many=True))
 class StandingsRowsField(serializers.Field):
     """A snapshot's table, read through ``StandingsSnapshot.rows()`` and written as it is stored."""
 
@@ -270,9 +271,10 @@ class StandingsRowsField(serializers.Field):
 class StandingsSnapshotSerializer(serializers.ModelSerializer):
     phase = serializers.SlugRelatedField(slug_field="code", read_only=True)
     is_stale = serializers.SerializerMethodField()
-    # Output only (the viewsets are read-only). Not marked read_only, so /api/schema/ describes it as the
-    # model's JSON field: free-form, titled by its verbose name.
-    table = StandingsRowsField(source="rows", label=StandingsSnapshot._meta.get_field("table").verbose_name)
+    # Output only (the viewsets are read-only): a list of typed rows (StandingsRowSerializer).
+    table = StandingsRowsField(
+        source="rows", read_only=True, label=StandingsSnapshot._meta.get_field("table").verbose_name
+    )
 
     class Meta:
         model = StandingsSnapshot

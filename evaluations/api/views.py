@@ -15,6 +15,7 @@ from evaluations import services
 from evaluations.api import serializers as s
 from evaluations.api.deadline_views import PhaseDeadlinesMixin
 from evaluations.api.setup_views import PhaseSetupActions
+from evaluations.api.standings_serializers import FinalizePreviewSerializer, WhatIfSerializer
 from evaluations.filters import (
     BenchmarkFilterSet,
     EvaluatorAssignmentFilterSet,
@@ -131,7 +132,7 @@ class PhaseViewSet(PhaseSetupActions, PhaseDeadlinesMixin, viewsets.ReadOnlyMode
         data.is_valid(raise_exception=True)
         return self._run(services.rubric_weights_set, weights=data.validated_data["weights"])
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: FinalizePreviewSerializer})
     @action(detail=True, methods=["get"], url_path="finalize-preview")
     def finalize_preview(self, request, pk=None):
         """What finalizing would change: who advances, who is eliminated or disqualified, what blocks it."""
@@ -167,7 +168,7 @@ class PhaseViewSet(PhaseSetupActions, PhaseDeadlinesMixin, viewsets.ReadOnlyMode
             READERS if self.action in ("finalize_preview", "transition_preview", "readiness") else ALL_ROLES
         )
 
-    @extend_schema(request=s.WhatIfInputSerializer, responses={200: dict})
+    @extend_schema(request=s.WhatIfInputSerializer, responses={200: WhatIfSerializer})
     @action(detail=True, methods=["post"], url_path="what-if")
     def what_if(self, request, pk=None):
         """Standings under other weights and/or cut count, with a sensitivity check; nothing is saved."""

@@ -252,6 +252,10 @@ SPECTACULAR_SETTINGS = {
         # The kind of a phase's required input in its readiness grid (results, sheets, panel, gate).
         "ReadinessInputKindEnum": "evaluations.api.serializers.READINESS_INPUT_KINDS",
         "OrganizationKindEnum": "consortia.models.Organization.Kind",
+        "PhaseStatusEnum": "evaluations.models.Phase.Status",
+        # A standings outcome, wherever it appears (a row, a participant, a what-if change).
+        "OutcomeEnum": "evaluations.models.PhaseParticipant.Outcome",
+        "StandingsMissingKindEnum": "evaluations.api.standings_serializers.STANDINGS_MISSING_KINDS",
     },
 }
 

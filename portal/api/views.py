@@ -14,7 +14,7 @@ from common.roles import READERS, STAFF
 from consortia.api.serializers import ConsortiumSerializer
 from consortia.models import Consortium
 from consortia.selectors import consortium_get_detail
-from portal.api.serializers import ConsortiumWithdrawInputSerializer
+from portal.api.serializers import ConsortiumWithdrawInputSerializer, DashboardSummarySerializer
 from portal.dashboard import dashboard_summary
 from portal.services import consortium_withdraw
 
@@ -31,15 +31,7 @@ def _kst(value):
     return value
 
 
-@extend_schema(
-    responses={
-        200: {
-            "type": "object",
-            "description": "program, phases, current standings with "
-            "freshness, budget figures and GPU allocation",
-        }
-    }
-)
+@extend_schema(responses={200: DashboardSummarySerializer})
 @api_view(["GET"])
 @permission_classes([RolePermission])
 def dashboard_summary_view(request):

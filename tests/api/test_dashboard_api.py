@@ -100,3 +100,38 @@ def test_summary_date_times_have_the_kst_offset_like_every_api_answer(api_as, co
     body = api_as(Role.AUDITOR).get("/api/v1/dashboard/summary/").json()
     for text in (body["generated_at"], body["standings"]["computed_at"]):
         assert text.endswith("+09:00"), text
+
+
+def test_summary_budget_has_released_and_unspent_and_frozen_allocations_apart(api_as, computed, staff):
+    from budget.models import Allocation
+    from consortia.models import Consortium
+    from portal.services import consortium_withdraw
+
+    # LG leaves half-way through its GPU lease: the unused GPU-days go back to the line.
+    lg = Consortium.objects.get(code="LG")
+    gpu = (
+        Allocation.objects.filter(consortium=lg, status="active", gpu_count__isnull=False)
+        .order_by("id")
+        .first()
+    )
+    left_on = gpu.period_start + (gpu.period_end - gpu.period_start) / 2
+    consortium_withdraw(consortium=lg, left_on=left_on, reason="test", actor=staff)
+    body = api_as(Role.AUDITOR).get("/api/v1/dashboard/summary/").json()["budget"]
+    for line in body["lines"]:
+        assert line["active_allocated_krw"] + line["frozen_allocated_krw"] == line["allocated_krw"], line
+        assert line["unspent_krw"] == line["allocated_krw"] - line["executed_krw"] - line["pending_krw"]
+    frozen = Allocation.objects.filter(status=Allocation.Status.FROZEN).select_related("line", "consortium")
+    assert frozen.exists()
+    assert sorted(
+        (f["line"], f["consortium"], f["amount_krw"]) for f in body["frozen_allocations"]
+    ) == sorted((a.line.code, a.consortium.code, a.amount_krw) for a in frozen)
+    for item in body["frozen_allocations"]:
+        assert item["allocated_krw"] == item["amount_krw"] - item["released_krw"]
+        assert item["frozen_on"] is not None
+    # Released money is counted once: per line, per team and category, and per frozen allocation.
+    released = sum(a.released_krw for a in frozen)
+    assert released > 0
+    assert sum(line["released_krw"] for line in body["lines"]) == released
+    assert sum(row["released_krw"] for row in body["support_by_category"]) == released
+    frozen_held = sum(f["allocated_krw"] for f in body["frozen_allocations"])
+    assert sum(line["frozen_allocated_krw"] for line in body["lines"]) == frozen_held

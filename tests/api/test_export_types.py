@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -20,6 +21,7 @@ from budget.services import execution_record, gpu_usage_upload
 from common.exports import ABOUT_SHEET
 from common.roles import Role
 from consortia.models import Consortium
+from evaluations.models import CriterionScore, PanelResult, Phase
 from evaluations.services import standings_recompute
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +82,15 @@ EXPECTED_KINDS = {
         "current": "b",
         "sha256": "O",
     },
-    ("evaluation-detail", "phase=P2"): {"sheet_version": "i", "max_points": "if", "points": "if"},
+    # P2's panel figures have no sheet: their sheet_version is empty, so the column is float with NaN.
+    ("evaluation-detail", "phase=P2"): {
+        "sheet_version": "if",
+        "max_points": "if",
+        "points": "if",
+        "source": "O",
+    },
+    # P1 comes from the program file: staff-entered figures only.
+    ("evaluation-detail", "phase=P1"): {"max_points": "if", "points": "if", "source": "O"},
     ("standings", "phase=P2"): {"rank": "i", "total": "if", "is_official": "b", "snapshot_id": "i"},
     ("budget-execution", "consortium=LG"): {"amount_krw": "i", "allocation_krw": "i", "fiscal_year": "i"},
     ("gpu-usage", "consortium=LG"): {"gpu_hours": "if", "report_id": "i", "current": "b"},
@@ -225,3 +235,33 @@ def test_unknown_parameters_are_a_400_naming_them(api_as, audited_world, query, 
     response = api_as(Role.AUDITOR).get(f"/api/v1/exports/{name}.csv", query)
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+def test_evaluation_detail_lists_the_program_files_panel_figures_and_says_so(api_as, kai_program):
+    """P1 was loaded from the program file with staff-entered component points and no score sheets: the
+    export lists those figures (source panel_result) instead of headers only, and each team's points add
+    up to its standings total."""
+    p1 = Phase.objects.get(code="P1")
+    snapshot = standings_recompute(phase_id=p1.pk, trigger="test").snapshot
+    rows = json.loads(_get(api_as, "evaluation-detail", "json", phase="P1"))
+    figures = PanelResult.objects.filter(phase=p1)
+    assert len(rows) == figures.count() > 0
+    assert {row["source"] for row in rows} == {"panel_result"}
+    assert {(row["evaluator"], row["sheet_status"], row["sheet_version"]) for row in rows} == {
+        (None, None, None)
+    }
+    assert all(row["max_points"] is not None and row["points"] <= row["max_points"] for row in rows)
+    lg = [row for row in rows if row["consortium"] == "LG"]
+    total = next(row.total for row in snapshot.rows() if row.label == "LG")
+    assert sum(Decimal(str(row["points"])) for row in lg) == total
+    # A figure has no evaluator or sheet: asking for one leaves the figures out.
+    assert json.loads(_get(api_as, "evaluation-detail", "json", phase="P1", evaluator="x")) == []
+    assert json.loads(_get(api_as, "evaluation-detail", "json", phase="P1", status="submitted")) == []
+
+
+def test_evaluation_detail_marks_score_sheet_rows(api_as, audited_world):
+    rows = json.loads(_get(api_as, "evaluation-detail", "json", phase="P2"))
+    sheets = [row for row in rows if row["source"] == "score_sheet"]
+    assert len(sheets) == CriterionScore.objects.filter(sheet__assignment__phase__code="P2").count() > 0
+    assert all(row["evaluator"] and row["sheet_version"] >= 1 and row["panel_size"] is None for row in sheets)
+    assert {row["source"] for row in rows} == {"score_sheet", "panel_result"}

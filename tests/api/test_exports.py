@@ -267,3 +267,22 @@ def test_standings_export_columns_never_share_a_header():
     headers = [c.header for c in columns]
     assert headers[4:6] == ["component:total", "quality"] and headers[-1] == "gate:originality"
     assert len(headers) == len(set(headers))
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("gate-decisions", {"passed": "yes"}),
+        ("gpu-usage", {"is_current": "2"}),
+        ("results", {"current": "maybe"}),
+    ],
+)
+def test_export_refuses_a_yes_no_filter_value_it_does_not_understand(api_as, kai_program, name, params):
+    """As the list endpoints do: django-filter would read it as "no filter" and export every row."""
+    response = api_as(Role.AUDITOR).get(f"/api/v1/exports/{name}.json", params)
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == set(params)
+    assert (
+        api_as(Role.AUDITOR).get(f"/api/v1/exports/{name}.json", dict.fromkeys(params, "true")).status_code
+        == 200
+    )

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -30,6 +31,7 @@ EXPORT_FILTERS = {
     "audit-events": {"object_type": "test.paging"},
     "budget-execution": {"consortium": "LG"},
     "evaluation-detail": {"phase": "P1"},
+    "gate-decisions": {"phase": "P1"},
     "gpu-usage": {"consortium": "LG"},
     "results": {"phase": "P1"},
     "standings": {"phase": "P1"},
@@ -38,7 +40,8 @@ EXPORT_FILTERS = {
 # post-hooks, so the generation needs no formatter on PATH.
 GENERATOR_CONFIG = {
     "content_type_overrides": {
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "application/octet-stream"
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "application/octet-stream",
+        "application/zip": "application/octet-stream",
     },
     "post_hooks": [],
 }
@@ -131,6 +134,13 @@ def test_generated_client_downloads_every_export_in_every_format(kai_client, aud
     standings = _module(kai_client, "exports.exports_standings_json").sync(client=auditor_client, phase="P1")
     assert [row.additional_properties.get("benchmark") is not None for row in standings][:1] == [True]
     assert isinstance(standings[0].total, float) and standings[0].is_official in (True, False)
+    package = _module(kai_client, "exports.exports_audit_package_zip").sync_detailed(
+        client=auditor_client, phase="P1"
+    )
+    assert package.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(package.parsed.payload.read()))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["phase"] == "P1" and len(manifest["files"]) == len(archive.namelist()) - 1
 
 
 def test_generated_client_reads_the_error_body_of_a_404_and_a_400(kai_client, auditor_client):

@@ -333,4 +333,27 @@ def test_issue12_detail_role_method_matrix_on_a_real_row(list_url, api_as, role_
             _check(failures, role, method, url, response, endpoint.writers)
         if not _expected_ok(role, endpoint.writers) and _row_state(row) != before:
             failures.append(f"{role.value if role else 'anonymous'} changed {url}")
+
+
+# Downloads (GET only, nobody writes through them): (URL, who may GET). Each is asked with a phase that
+# has data, so an allowed role gets the file.
+DOWNLOADS = [
+    ("/api/v1/exports/audit-package.zip?phase=P1", READERS),
+    ("/api/v1/exports/gate-decisions.csv?phase=P1", READERS),
+]
+
+
+@pytest.mark.parametrize(("url", "allowed"), DOWNLOADS, ids=[d[0] for d in DOWNLOADS])
+def test_download_role_matrix(url, allowed, api_as):
+    failures: list[str] = []
+    for role in ROLES:
+        client = api_as(role)
+        response = client.get(url)
+        if _expected_ok(role, allowed):
+            if response.status_code != 200:
+                failures.append(f"{role.value} GET {url} -> {response.status_code}")
+        else:
+            _check(failures, role, "get", url, response, allowed)
+        for method in WRITE_METHODS:
+            _check(failures, role, method, url, getattr(client, method)(url, {}, format="json"), NONE)
     assert failures == []

@@ -91,7 +91,20 @@ def test_schema_declares_each_exports_filters_media_type_and_error_bodies(schema
 
 
 def test_every_path_ends_with_a_slash_or_a_file_format(schema):
-    assert [p for p in schema["paths"] if not p.endswith(("/", ".csv", ".xlsx", ".json"))] == []
+    assert [p for p in schema["paths"] if not p.endswith(("/", ".csv", ".xlsx", ".json", ".zip"))] == []
+
+
+def test_schema_declares_the_audit_package(schema):
+    package = schema["paths"]["/api/v1/exports/audit-package.zip"]["get"]
+    assert package["operationId"] == "exports_audit_package_zip"
+    assert [(p["name"], p["in"], p["required"]) for p in package["parameters"]] == [("phase", "query", True)]
+    assert package["responses"]["200"]["content"] == {
+        "application/zip": {"schema": {"type": "string", "format": "binary"}}
+    }
+    for code in ("400", "403", "404"):
+        assert package["responses"][code]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
 
 
 def test_served_schema_is_the_same_in_every_language(client):
