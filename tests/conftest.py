@@ -321,3 +321,12 @@ def _sqlite_audit_triggers():
     import importlib
 
     return importlib.import_module("common.migrations.0004_audit_event_append_only")
+
+
+@pytest.fixture
+def loose_throttle(monkeypatch):
+    """For tests whose point is many API calls (the schema fuzz, the generated client's downloads): the
+    fair-use throttle has its own tests."""
+    from common.throttling import TokenRateThrottle
+
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "100000/minute"})

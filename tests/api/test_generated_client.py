@@ -115,7 +115,9 @@ def test_generated_client_lists_with_filters_and_follows_cursors_to_the_end(
     assert seen == [f"event {n}" for n in reversed(range(7))]
 
 
-def test_generated_client_downloads_every_export_in_every_format(kai_client, auditor_client, staff):
+def test_generated_client_downloads_every_export_in_every_format(
+    kai_client, auditor_client, staff, loose_throttle
+):
     audit_record(actor=staff, action="update", object_type="test.paging", object_repr="=1+1")
     standings_recompute(phase_id=Phase.objects.get(code="P1").pk, trigger="test")
     for name, filters in EXPORT_FILTERS.items():

@@ -47,14 +47,6 @@ def wsgi_keeps_test_connection():
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def loose_throttle(monkeypatch):
-    """Hundreds of requests a minute from one token are the point here; the throttle has its own test."""
-    from common.throttling import TokenRateThrottle
-
-    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "100000/minute"})
-
-
 def _operations(schema):
     for result in schema.get_all_operations():
         yield result.ok()
