@@ -481,8 +481,9 @@ def test_member_sees_other_teams_registry_entry_which_is_public(client, member):
 
 # Session, user, the user's groups (roles), affiliation, then the page's own reads
 # (program, phases, consortia). The dashboard adds its summary (cache stamp; when not cached, the figures:
-# phases, snapshot, teams, lines, support, burn, GPUs), a member's final standings table and own burn.
-DASHBOARD_QUERIES = 19
+# phases, snapshot, teams, lines, frozen allocations, support, burn, GPUs), a member's final standings
+# table and own burn.
+DASHBOARD_QUERIES = 20
 LIST_QUERIES = 6
 DETAIL_QUERIES = 7
 
